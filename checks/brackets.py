@@ -1,0 +1,67 @@
+"""Paired punctuation: unclosed, unopened and crossed brackets and quotes, per paragraph."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+PAIRS = {
+    "《": "》", "“": "”", "‘": "’", "（": "）", "【": "】", "〔": "〕",
+    "(": ")", "[": "]", "〈": "〉", "「": "」", "『": "』", "｛": "｝",
+}  # fmt: skip
+CLOSERS = {close: open_ for open_, close in PAIRS.items()}
+
+
+@dataclass(frozen=True, slots=True)
+class BracketProblem:
+    start: int
+    kind: str  # "unclosed", "unopened" or "mismatched"
+    char: str
+    expected: str | None = None
+
+
+def _is_apostrophe(text: str, i: int) -> bool:
+    """’ between Latin letters is an apostrophe (don’t), not a closing quote."""
+    return 0 < i < len(text) - 1 and text[i - 1].isascii() and text[i - 1].isalpha() and text[
+        i + 1
+    ].isascii() and text[i + 1].isalpha()
+
+
+def find_bracket_problems(text: str) -> Iterator[BracketProblem]:
+    paragraphs: list[tuple[int, str]] = []
+    offset = 0
+    for line in text.split("\n"):
+        paragraphs.append((offset, line))
+        offset += len(line) + 1
+    for number, (base, line) in enumerate(paragraphs):
+        stack: list[tuple[str, int]] = []
+        for i, ch in enumerate(line):
+            if ch in PAIRS:
+                stack.append((ch, base + i))
+            elif ch in CLOSERS:
+                if ch == "’" and _is_apostrophe(line, i):
+                    continue
+                opener = CLOSERS[ch]
+                depth = next((d for d in range(len(stack) - 1, -1, -1) if stack[d][0] == opener), None)
+                if depth is None:
+                    if stack and PAIRS[stack[-1][0]] != ch and _same_shape(stack[-1][0], opener):
+                        open_ch, at = stack.pop()
+                        yield BracketProblem(at, "mismatched", open_ch, PAIRS[open_ch])
+                    else:
+                        yield BracketProblem(base + i, "unopened", ch, opener)
+                    continue
+                for open_ch, at in stack[depth + 1 :]:
+                    yield BracketProblem(at, "unclosed", open_ch, PAIRS[open_ch])
+                del stack[depth:]
+        next_line = next((p for _, p in paragraphs[number + 1 :] if p.strip()), "")
+        for open_ch, at in stack:
+            # A quotation running over several paragraphs reopens “ at each paragraph and
+            # closes only at the last one: that is the standard, not an error.
+            if open_ch in "“‘" and next_line.lstrip().startswith(open_ch):
+                continue
+            yield BracketProblem(at, "unclosed", open_ch, PAIRS[open_ch])
+
+
+def _same_shape(open_a: str, open_b: str) -> bool:
+    """Full-width and ASCII forms of the same bracket: （…) is a mismatch, not two errors."""
+    return {open_a, open_b} in ({"（", "("}, {"【", "["}, {"〔", "["}, {"〔", "【"})

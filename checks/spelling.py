@@ -1,0 +1,107 @@
+"""English words in Chinese text, checked with pyspellchecker.
+
+Only what is clearly meant to be an English word is checked: acronyms (GDP, CPU), words
+with digits (5G, IPv6, PM2.5), inner capitals (iPhone), parts of URLs, e-mail addresses and
+file names, pinyin (Qingdao, zhengwu) and listed names are left alone. A word is reported
+only when the dictionary does not know it *and* offers a correction, so unknown proper
+nouns (Qualcomm) stay quiet while "goverment" is caught.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from checks import defaults
+from checks.lexicon import default_directory
+
+_WORD = re.compile(r"(?<![0-9A-Za-z])[A-Za-z]+(?:['’][a-z]+)?(?![0-9A-Za-z])")
+# Technical tokens: URLs, e-mail addresses, host names, paths, file names, code-ish things.
+_TECHNICAL = re.compile(
+    r"(?:https?|ftp|file)://\S+|www\.\S+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+"
+    r"|[A-Za-z0-9_-]+(?:[./\\:][A-Za-z0-9_-]+)+|[A-Za-z]*_[A-Za-z_]*"
+)
+
+_spellchecker_lock = threading.Lock()
+
+
+@cache
+def _spellchecker():  # noqa: ANN202 - pyspellchecker has no public type
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language="en", distance=1)
+
+
+@cache
+def _word_list(name: str, directory: Path) -> frozenset[str]:
+    path = directory / name
+    words = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.add(line.lower())
+    return frozenset(words)
+
+
+def is_pinyin(word: str, syllables: frozenset[str]) -> bool:
+    """True when ``word`` splits completely into pinyin syllables (dynamic programming)."""
+    word = word.lower()
+    reachable = [True] + [False] * len(word)
+    for end in range(1, len(word) + 1):
+        for size in range(1, min(6, end) + 1):
+            if reachable[end - size] and word[end - size : end] in syllables:
+                reachable[end] = True
+                break
+    return reachable[-1]
+
+
+@dataclass(frozen=True, slots=True)
+class Misspelling:
+    start: int
+    end: int
+    word: str
+    correction: str
+
+
+def _checkable(word: str) -> bool:
+    if len(word) < defaults.MIN_SPELLCHECK_WORD or word.isupper():
+        return False
+    return not any(ch.isupper() for ch in word[1:])
+
+
+def find_misspellings(
+    text: str, extra_allowed: Iterable[str] = (), directory: Path | None = None
+) -> Iterator[Misspelling]:
+    directory = directory or default_directory()
+    allowed = _word_list("english_allow.txt", directory) | {w.lower() for w in extra_allowed}
+    syllables = _word_list("pinyin_syllables.txt", directory)
+    technical = [m.span() for m in _TECHNICAL.finditer(text)]
+    candidates = []
+    t = 0
+    for m in _WORD.finditer(text):
+        while t < len(technical) and technical[t][1] <= m.start():
+            t += 1
+        if t < len(technical) and technical[t][0] <= m.start() < technical[t][1]:
+            continue
+        word = m.group().replace("’", "'")
+        if not _checkable(word) or word.lower() in allowed:
+            continue
+        candidates.append((m.start(), m.end(), word))
+    if not candidates:
+        return
+    with _spellchecker_lock:  # pyspellchecker keeps caches that are not thread-safe
+        spell = _spellchecker()
+        unknown = spell.unknown([w for _, _, w in candidates])
+        for start, end, word in candidates:
+            lowered = word.lower()
+            if lowered not in unknown or is_pinyin(lowered, syllables):
+                continue
+            correction = spell.correction(lowered)
+            if correction and correction != lowered:
+                if word[0].isupper():
+                    correction = correction[0].upper() + correction[1:]
+                yield Misspelling(start, end, word, correction)
