@@ -60,6 +60,10 @@ class Check(ABC):
     # Slow checks (network, NER on long texts, attachments) run in the worker, not inline.
     asynchronous: ClassVar[bool] = False
 
+    def wants(self, ctx: CheckContext) -> bool:
+        """False when the check has nothing to look at in this draft (no links, no model)."""
+        return True
+
     @abstractmethod
     def run(self, ctx: CheckContext) -> Iterable[Finding]:
         """Yield findings; raising is allowed and becomes an ``engine.error`` finding."""

@@ -28,6 +28,9 @@ from checks.textmodel import Draft, TextModel, annotate_html
 
 log = logging.getLogger("sanshen.checks")
 
+# Name under which attachment reading is reported as pending or failed.
+ATTACHMENTS = "attachments"
+
 
 @dataclass(frozen=True)
 class LexiconState:
@@ -137,8 +140,15 @@ class Engine:
         wanted = set(only) if only is not None else None
         findings: list[Finding] = []
         pending: list[str] = []
+        if draft.attachments:
+            if include_async:
+                findings.extend(self._extract_attachments(model))
+            else:
+                pending.append(ATTACHMENTS)
         for check in self.checks:
             if wanted is not None and check.name not in wanted:
+                continue
+            if not self._wants(check, ctx):
                 continue
             if check.asynchronous and not include_async:
                 pending.append(check.name)
@@ -159,6 +169,25 @@ class Engine:
             checked_ms=(time.perf_counter() - started) * 1000,
             pending_checks=pending,
         )
+
+    @staticmethod
+    def _extract_attachments(model: TextModel) -> list[Finding]:
+        """Add attachment text to the model; unreadable files become findings, never crashes."""
+        try:
+            from checks.attachments import add_attachment_fields
+
+            return add_attachment_fields(model)
+        except Exception as exc:  # noqa: BLE001 - fail closed
+            log.error("attachment extraction failed with %s", type(exc).__name__)
+            return [engine_error(ATTACHMENTS)]
+
+    @staticmethod
+    def _wants(check: Check, ctx: CheckContext) -> bool:
+        try:
+            return check.wants(ctx)
+        except Exception as exc:  # noqa: BLE001 - a check that cannot decide must run
+            log.error("check %s failed to decide with %s", check.name, type(exc).__name__)
+            return True
 
     @staticmethod
     def _run_one(check: Check, ctx: CheckContext) -> list[Finding]:
