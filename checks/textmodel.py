@@ -316,3 +316,15 @@ class TextModel:
 
     def text_fields(self) -> list[TextField]:
         return list(self.fields.values())
+
+    def text_of(self, name: str) -> str | None:
+        """Plain text a finding's ``field`` refers to, including segment labels (a cell, a page)."""
+        fld = self.fields.get(name)
+        if fld is not None:
+            return fld.text
+        for fld in self.fields.values():
+            for i, (start, label) in enumerate(fld.segments):
+                if label == name:
+                    end = fld.segments[i + 1][0] if i + 1 < len(fld.segments) else len(fld.text)
+                    return fld.text[start:end]
+        return None
