@@ -32,7 +32,7 @@ class CheckContext:
         self._hits: dict[str, list[Hit]] = {}
 
     @property
-    def draft(self):  # noqa: ANN201 - the Draft dataclass; spelled out in textmodel
+    def draft(self):
         return self.model.draft
 
     def fields(self) -> list[TextField]:

@@ -22,9 +22,13 @@ class BracketProblem:
 
 def _is_apostrophe(text: str, i: int) -> bool:
     """’ between Latin letters is an apostrophe (don’t), not a closing quote."""
-    return 0 < i < len(text) - 1 and text[i - 1].isascii() and text[i - 1].isalpha() and text[
-        i + 1
-    ].isascii() and text[i + 1].isalpha()
+    return (
+        0 < i < len(text) - 1
+        and text[i - 1].isascii()
+        and text[i - 1].isalpha()
+        and text[i + 1].isascii()
+        and text[i + 1].isalpha()
+    )
 
 
 def find_bracket_problems(text: str) -> Iterator[BracketProblem]:

@@ -158,9 +158,7 @@ class Engine:
         findings.sort(key=lambda f: (_field_order(f.field, model), f.start, f.end, f.rule))
         for number, finding in enumerate(findings, start=1):
             finding.id = f"f{number}"
-        annotated = annotate_html(
-            model.body, ((f.id, f.start, f.end) for f in findings if f.field == "body")
-        )
+        annotated = annotate_html(model.body, ((f.id, f.start, f.end) for f in findings if f.field == "body"))
         return Report(
             findings=findings,
             verdict=policy.verdict(findings),
@@ -177,7 +175,7 @@ class Engine:
             from checks.attachments import add_attachment_fields
 
             return add_attachment_fields(model)
-        except Exception as exc:  # noqa: BLE001 - fail closed
+        except Exception as exc:
             log.error("attachment extraction failed with %s", type(exc).__name__)
             return [engine_error(ATTACHMENTS)]
 
@@ -185,7 +183,7 @@ class Engine:
     def _wants(check: Check, ctx: CheckContext) -> bool:
         try:
             return check.wants(ctx)
-        except Exception as exc:  # noqa: BLE001 - a check that cannot decide must run
+        except Exception as exc:
             log.error("check %s failed to decide with %s", check.name, type(exc).__name__)
             return True
 
@@ -193,7 +191,7 @@ class Engine:
     def _run_one(check: Check, ctx: CheckContext) -> list[Finding]:
         try:
             return list(check.run(ctx))
-        except Exception as exc:  # noqa: BLE001 - fail closed: any crash becomes a finding
+        except Exception as exc:
             # Only the exception type and code locations: messages may quote draft text.
             log.error(
                 "check %s failed with %s\n%s",

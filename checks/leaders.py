@@ -66,9 +66,9 @@ class LeaderIndex:
     def _longest_title_ending_at(self, text: str, end: int) -> str | None:
         best = None
         for title in self._by_title:
-            if end >= len(title) and text.startswith(title, end - len(title)):
-                if best is None or len(title) > len(best):
-                    best = title
+            fits = end >= len(title) and text.startswith(title, end - len(title))
+            if fits and (best is None or len(title) > len(best)):
+                best = title
         return best
 
     def _longest_title_starting_at(self, text: str, start: int) -> str | None:
@@ -92,13 +92,15 @@ class LeaderIndex:
                 if title and not self._accepts(leader, title):
                     yield LeaderProblem(start, end, "title", leader, title)
                     break
+        reported: set[tuple[int, int]] = set()
         for last, title in self._titles.iter(text):
             title_start, title_end = last - len(title) + 1, last + 1
             for leader in self._by_title[title]:
                 for start, end in self._name_slots(text, title_start, title_end, len(leader.name)):
-                    if (start, end) in named:
+                    if (start, end) in named or (start, end) in reported:
                         continue
                     if self._looks_like_typo(text[start:end], leader.name):
+                        reported.add((start, end))  # 国家主席 and 主席 both anchor one name
                         yield LeaderProblem(start, end, "name", leader, title)
 
     @staticmethod

@@ -42,9 +42,7 @@ class Entry:
         return (self.term, self.kind)
 
     def canonical(self) -> str:
-        return "\t".join(
-            (self.term, self.kind, self.category, str(self.severity), self.suggestion, self.note)
-        )
+        return "\t".join((self.term, self.kind, self.category, str(self.severity), self.suggestion, self.note))
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,9 +77,7 @@ def parse_entry(row: dict[str, str], where: str) -> Entry:
         try:
             severity = Severity.parse(severity_text)
         except ValueError:
-            raise LexiconError(
-                f"{where}: severity {severity_text!r} is not one of info, warn, block"
-            ) from None
+            raise LexiconError(f"{where}: severity {severity_text!r} is not one of info, warn, block") from None
     if kind in ("typo", "term") and not suggestion:
         raise LexiconError(f"{where}: a {kind} entry needs a suggestion (the correct form)")
     if suggestion and suggestion == term:
@@ -100,15 +96,11 @@ def _rows(text: str, name: str, columns: Sequence[str]) -> Iterable[tuple[int, d
         cells = next(csv.reader(io.StringIO(line), delimiter="\t", quoting=csv.QUOTE_NONE))
         if not header_seen:
             if tuple(c.strip() for c in cells) != tuple(columns):
-                raise LexiconError(
-                    f"{name}:{lineno}: header must be {' '.join(columns)!r} separated by tabs"
-                )
+                raise LexiconError(f"{name}:{lineno}: header must be {' '.join(columns)!r} separated by tabs")
             header_seen = True
             continue
         if len(cells) != len(columns):
-            raise LexiconError(
-                f"{name}:{lineno}: expected {len(columns)} tab-separated columns, got {len(cells)}"
-            )
+            raise LexiconError(f"{name}:{lineno}: expected {len(columns)} tab-separated columns, got {len(cells)}")
         yield lineno, dict(zip(columns, cells, strict=True))
     if not header_seen:
         raise LexiconError(f"{name}:1: missing header row")
@@ -121,9 +113,7 @@ def parse_tsv(text: str, name: str) -> list[Entry]:
     for lineno, row in _rows(text, name, COLUMNS):
         entry = parse_entry(row, f"{name}:{lineno}")
         if entry.key in seen:
-            raise LexiconError(
-                f"{name}:{lineno}: duplicate of line {seen[entry.key]} ({entry.kind} entry)"
-            )
+            raise LexiconError(f"{name}:{lineno}: duplicate of line {seen[entry.key]} ({entry.kind} entry)")
         seen[entry.key] = lineno
         entries.append(entry)
     return entries
@@ -177,9 +167,7 @@ def conflicts(entries: Iterable[Entry]) -> list[str]:
             continue
         other = kinds.get(entry.term)
         if other is not None and other.kind != entry.kind:
-            problems.append(
-                f"{entry.source}: {entry.kind} entry conflicts with {other.kind} entry at {other.source}"
-            )
+            problems.append(f"{entry.source}: {entry.kind} entry conflicts with {other.kind} entry at {other.source}")
         kinds.setdefault(entry.term, entry)
     return problems
 

@@ -30,7 +30,7 @@ _spellchecker_lock = threading.Lock()
 
 
 @cache
-def _spellchecker():  # noqa: ANN202 - pyspellchecker has no public type
+def _spellchecker():
     from spellchecker import SpellChecker
 
     return SpellChecker(language="en", distance=1)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import html
+import itertools
 import re
 from array import array
 from collections.abc import Iterable, Iterator
@@ -21,9 +22,53 @@ from typing import Any
 
 # Elements whose boundaries separate text the way a browser would show it on new lines.
 BLOCK_ELEMENTS = frozenset(
-    """address article aside blockquote body br caption center dd details dialog div dl dt
-    fieldset figcaption figure footer form h1 h2 h3 h4 h5 h6 head header hgroup hr html li
-    main nav ol p pre section summary table tbody tfoot thead title tr ul""".split()
+    [
+        "address",
+        "article",
+        "aside",
+        "blockquote",
+        "body",
+        "br",
+        "caption",
+        "center",
+        "dd",
+        "details",
+        "dialog",
+        "div",
+        "dl",
+        "dt",
+        "fieldset",
+        "figcaption",
+        "figure",
+        "footer",
+        "form",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "head",
+        "header",
+        "hgroup",
+        "hr",
+        "html",
+        "li",
+        "main",
+        "nav",
+        "ol",
+        "p",
+        "pre",
+        "section",
+        "summary",
+        "table",
+        "tbody",
+        "tfoot",
+        "thead",
+        "title",
+        "tr",
+        "ul",
+    ]
 )
 CELL_ELEMENTS = frozenset({"td", "th"})
 # Their content is not text a reader sees (or, for template, not yet).
@@ -40,6 +85,7 @@ _MARKUP = re.compile(
 )
 _TEXT_PIECE = re.compile(r"[ \t\n\r\f]+|&(?:#[0-9]{1,8};?|#[xX][0-9a-fA-F]{1,7};?|[A-Za-z][A-Za-z0-9]{1,31};?)")
 _RAW_END = {name: re.compile(rf"</{name}\b", re.I) for name in RAW_TEXT_ELEMENTS}
+
 
 @dataclass(slots=True)
 class TextField:
@@ -230,7 +276,7 @@ def annotate_html(fld: TextField, spans: Iterable[tuple[str, int, int]]) -> str:
     # Elementary pieces: cut the text at every finding boundary.
     cuts = sorted({p for _, s, e in spans for p in (s, e)})
     inserts: list[tuple[int, int, str]] = []  # (source offset, order, markup)
-    for a, b in zip(cuts, cuts[1:], strict=False):
+    for a, b in itertools.pairwise(cuts):
         covering = [fid for fid, s, e in spans if s <= a and b <= e]
         if not covering:
             continue

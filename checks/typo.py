@@ -31,9 +31,7 @@ def _leader_index(lexicon: Lexicon) -> LeaderIndex:
 
 @lru_cache(maxsize=4)
 def _ascii_allow_terms(lexicon: Lexicon) -> frozenset[str]:
-    return frozenset(
-        e.term for e in lexicon.entries if e.kind == "allow" and e.term.isascii() and e.term.isalpha()
-    )
+    return frozenset(e.term for e in lexicon.entries if e.kind == "allow" and e.term.isascii() and e.term.isalpha())
 
 
 @register
@@ -84,9 +82,7 @@ class TypoCheck(Check):
                 start=problem.start,
                 end=problem.start + 1,
                 text=problem.char,
-                message=_BRACKET_MESSAGES[problem.kind].format(
-                    char=problem.char, expected=problem.expected
-                ),
+                message=_BRACKET_MESSAGES[problem.kind].format(char=problem.char, expected=problem.expected),
                 category="标点配对",
             )
 

@@ -31,7 +31,7 @@ def _display_text(text: str, findings: list[Finding], field: str) -> str:
     return "".join(chars)
 
 
-def _context(text: str | None, finding: Finding, width: int):  # noqa: ANN202 - rich Text
+def _context(text: str | None, finding: Finding, width: int):
     from rich.text import Text
 
     if text is None or finding.start >= finding.end:
@@ -44,7 +44,7 @@ def _context(text: str | None, finding: Finding, width: int):  # noqa: ANN202 - 
     return context
 
 
-def _print_table(console, name: str, report, model) -> None:  # noqa: ANN001 - rich objects
+def _print_table(console, name: str, report, model) -> None:
     from rich.table import Table
 
     from checks import defaults
@@ -84,7 +84,9 @@ def _print_table(console, name: str, report, model) -> None:  # noqa: ANN001 - r
 @click.option("--lexicons", type=click.Path(path_type=Path, file_okay=False), help="Lexicon folder.")
 @click.option("--policy", "policy_file", type=click.Path(path_type=Path, dir_okay=False), help="Site policy JSON.")
 @click.option("--check-links", is_flag=True, help="Also fetch links (the only check that uses the network).")
-def check(files: tuple[Path, ...], as_json: bool, lexicons: Path | None, policy_file: Path | None, check_links: bool) -> None:
+def check(
+    files: tuple[Path, ...], as_json: bool, lexicons: Path | None, policy_file: Path | None, check_links: bool
+) -> None:
     """Check draft FILES (.html, .txt, .json request bodies, .docx, .xlsx, .pdf).
 
     Exit status: 0 pass, 1 annotate, 2 block, 3 error.
@@ -112,7 +114,11 @@ def check(files: tuple[Path, ...], as_json: bool, lexicons: Path | None, policy_
         except CheckEngineError as exc:
             status = EXIT_ERROR
             if as_json:
-                print(json.dumps({"file": str(path), "error": {"code": "unreadable", "message": str(exc)}}, ensure_ascii=False))
+                print(
+                    json.dumps(
+                        {"file": str(path), "error": {"code": "unreadable", "message": str(exc)}}, ensure_ascii=False
+                    )
+                )
             else:
                 click.echo(f"sanshen: {exc}", err=True)
             continue

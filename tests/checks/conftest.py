@@ -6,7 +6,7 @@ import pytest
 
 from checks import registry
 from checks.engine import Engine
-from checks.lexicon import Lexicon, Leader, parse_tsv
+from checks.lexicon import Leader, Lexicon, parse_tsv
 
 HEADER = "term\tkind\tcategory\tseverity\tsuggestion\tnote\n"
 

@@ -19,13 +19,15 @@ def text_of(source: str) -> str:
         ("<script>var a='<p>法轮</p>';</script>正文", "正文"),
         ("<style>p{color:red}</style><p>正文</p>", "正文"),
         ("<!-- 注释 法轮 -->正文<!-- 未闭合", "正文"),
-        ("<table><tr><td>姓名</td><td>电话</td></tr><tr><td>王某</td><td>12345</td></tr></table>",
-         "姓名\t电话\n王某\t12345"),
+        (
+            "<table><tr><td>姓名</td><td>电话</td></tr><tr><td>王某</td><td>12345</td></tr></table>",
+            "姓名\t电话\n王某\t12345",
+        ),
         ("<p>未闭合<b>粗体<i>斜体", "未闭合粗体斜体"),
         ("1 < 2 且 3 > 2", "1 < 2 且 3 > 2"),
         ("<a href='x>y'>链接</a>", "链接"),
         # An unclosed quote makes no tag: the text is kept and checked rather than lost.
-        ("<p title=\"unclosed>文本", "<p title=\"unclosed>文本"),
+        ('<p title="unclosed>文本', '<p title="unclosed>文本'),
         ("&unknown; &amp", "&unknown; &"),
         ("&#0;&#xD800;", "\ufffd\ufffd"),
     ],
@@ -97,5 +99,7 @@ def test_when_field_is_plain_text_then_annotation_is_escaped_text() -> None:
 
 
 def test_when_segments_are_set_then_findings_are_readdressed_to_the_segment() -> None:
-    fld = TextField("attachment:a.xlsx!S", "甲\t乙丙", segments=[(0, "attachment:a.xlsx!S!A1"), (2, "attachment:a.xlsx!S!B1")])
+    fld = TextField(
+        "attachment:a.xlsx!S", "甲\t乙丙", segments=[(0, "attachment:a.xlsx!S!A1"), (2, "attachment:a.xlsx!S!B1")]
+    )
     assert fld.locate(3, 4) == ("attachment:a.xlsx!S!B1", 1, 2)
