@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+import re
 from dataclasses import dataclass
 
 PAIRS = {
@@ -31,39 +32,47 @@ def _is_apostrophe(text: str, i: int) -> bool:
     )
 
 
+_INTERESTING = re.compile("[" + re.escape("".join(PAIRS) + "".join(CLOSERS)) + "\n]")
+
+
 def find_bracket_problems(text: str) -> Iterator[BracketProblem]:
-    paragraphs: list[tuple[int, str]] = []
-    offset = 0
-    for line in text.split("\n"):
-        paragraphs.append((offset, line))
-        offset += len(line) + 1
-    for number, (base, line) in enumerate(paragraphs):
-        stack: list[tuple[str, int]] = []
-        for i, ch in enumerate(line):
-            if ch in PAIRS:
-                stack.append((ch, base + i))
-            elif ch in CLOSERS:
-                if ch == "’" and _is_apostrophe(line, i):
-                    continue
-                opener = CLOSERS[ch]
-                depth = next((d for d in range(len(stack) - 1, -1, -1) if stack[d][0] == opener), None)
-                if depth is None:
-                    if stack and PAIRS[stack[-1][0]] != ch and _same_shape(stack[-1][0], opener):
-                        open_ch, at = stack.pop()
-                        yield BracketProblem(at, "mismatched", open_ch, PAIRS[open_ch])
-                    else:
-                        yield BracketProblem(base + i, "unopened", ch, opener)
-                    continue
-                for open_ch, at in stack[depth + 1 :]:
-                    yield BracketProblem(at, "unclosed", open_ch, PAIRS[open_ch])
-                del stack[depth:]
-        next_line = next((p for _, p in paragraphs[number + 1 :] if p.strip()), "")
-        for open_ch, at in stack:
-            # A quotation running over several paragraphs reopens “ at each paragraph and
-            # closes only at the last one: that is the standard, not an error.
-            if open_ch in "“‘" and next_line.lstrip().startswith(open_ch):
+    """Scan only the bracket characters and line breaks; paragraphs are independent."""
+    stack: list[tuple[str, int]] = []
+    for m in _INTERESTING.finditer(text):
+        ch, i = m.group(), m.start()
+        if ch == "\n":
+            yield from _unclosed_at_paragraph_end(stack, text, i)
+            stack = []
+        elif ch in PAIRS:
+            stack.append((ch, i))
+        else:
+            if ch == "’" and _is_apostrophe(text, i):
                 continue
-            yield BracketProblem(at, "unclosed", open_ch, PAIRS[open_ch])
+            opener = CLOSERS[ch]
+            depth = next((d for d in range(len(stack) - 1, -1, -1) if stack[d][0] == opener), None)
+            if depth is None:
+                if stack and _same_shape(stack[-1][0], opener):
+                    open_ch, at = stack.pop()
+                    yield BracketProblem(at, "mismatched", open_ch, PAIRS[open_ch])
+                else:
+                    yield BracketProblem(i, "unopened", ch, opener)
+                continue
+            for open_ch, at in stack[depth + 1 :]:
+                yield BracketProblem(at, "unclosed", open_ch, PAIRS[open_ch])
+            del stack[depth:]
+    yield from _unclosed_at_paragraph_end(stack, text, len(text))
+
+
+def _unclosed_at_paragraph_end(stack: list[tuple[str, int]], text: str, end: int) -> Iterator[BracketProblem]:
+    if not stack:
+        return
+    following = text[end + 1 :].lstrip(" \t\n\u3000")
+    for open_ch, at in stack:
+        # A quotation running over several paragraphs reopens “ at each paragraph and
+        # closes only at the last one: that is the standard, not an error.
+        if open_ch in "“‘" and following.startswith(open_ch):
+            continue
+        yield BracketProblem(at, "unclosed", open_ch, PAIRS[open_ch])
 
 
 def _same_shape(open_a: str, open_b: str) -> bool:

@@ -38,3 +38,52 @@ INTERPRETATION_EXEMPT_TYPES = (
     "取消下放行政权力",
     "文件清理结果",
 )
+
+# --- disclosure / format / link / attachments (issue 5) ---
+
+# Document types that count as 政策文件 and so need a 政策解读 ("同步起草、同步审签、同步发布").
+# Matched as substrings of metadata.doc_type, so "行政规范性文件" counts as 规范性文件.
+POLICY_DOCUMENT_TYPES = ("规范性文件", "政策文件", "政策措施", "规章", "实施意见", "指导意见")
+
+# Lines from the top of the body searched for the document's own 发文字号 (版头 area);
+# numbers further down are citations of other documents.
+DOC_NUMBER_HEAD_LINES = 8
+
+# The page background assumed when no ancestor declares one: article pages of government
+# sites are white, so white text with no background of its own is invisible.
+DEFAULT_PAGE_BACKGROUND = "#ffffff"
+
+# Off-screen positioning: |left/top/right/bottom/margin/translate| beyond this many px hides
+# an element (渊照's threshold); text-indent at or below the negative of the second hides text.
+OFFSCREEN_PX = 1000
+HIDDEN_TEXT_INDENT_PX = 50
+
+# Colours this close (largest channel difference) count as "the same": #fefefe on white is
+# as invisible as #ffffff.
+SAME_COLOUR_DISTANCE = 16
+
+# At most this many findings per link rule, so a 20 MB spam page gives a readable report.
+LINK_MAX_FINDINGS_PER_RULE = 200
+
+# Reachability (错链) job: the 2017 普查 rule counts a page as unreachable after 15 s.
+LINK_TIMEOUT_SECONDS = 15.0
+LINK_MAX_REDIRECTS = 5
+# Distinct URLs checked per draft, parallel requests, and the whole job's time budget.
+LINK_MAX_URLS = 200
+LINK_WORKERS = 8
+LINK_BUDGET_SECONDS = 180.0
+LINK_USER_AGENT = "Sanshen-LinkCheck/0.1 (+pre-publication review)"
+
+# Attachments: files above this size are not opened at all.
+ATTACHMENT_MAX_BYTES = 50 * 1024 * 1024
+# Zip containers (docx/xlsx): declared uncompressed total, member count, and the
+# compression ratio above which a large member is treated as a zip bomb. Real sheet XML
+# compresses 5-30x; a run of zeros compresses 1000x.
+ATTACHMENT_MAX_UNCOMPRESSED_BYTES = 400 * 1024 * 1024
+ATTACHMENT_MAX_MEMBERS = 10_000
+ATTACHMENT_MAX_RATIO = 200
+ATTACHMENT_RATIO_MIN_BYTES = 8 * 1024 * 1024
+# Extracted characters kept per attachment; the rest is reported as not checked.
+ATTACHMENT_MAX_CHARS = 20_000_000
+# PDF pages read per document.
+ATTACHMENT_MAX_PDF_PAGES = 3000

@@ -23,11 +23,6 @@ _IDEOGRAPHIC_NUMBERS = {chr(0x3220 + i): str(i + 1) for i in range(10)} | {
     chr(0x3280 + i): str(i + 1) for i in range(10)
 }
 
-# Runs of characters that fold one-to-one through a translate table (the common case):
-# CJK ideographs and ASCII letters and digits. Everything else is folded one at a time.
-_SIMPLE_RUN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fffA-Za-z0-9]+")
-
-
 @cache
 def _t2s_table() -> dict[int, str]:
     """Single-character traditional → simplified mapping taken from OpenCC's t2s dictionary.
@@ -61,10 +56,35 @@ class NormalizedText:
         return self.index[start], self.index[end - 1] + 1
 
 
+@dataclass(frozen=True, slots=True)
+class _FoldTables:
+    one_to_one: dict[int, str]  # characters that fold to exactly one other character
+    irregular: re.Pattern[str]  # characters that fold to nothing or to several characters
+
+
+@cache
+def _fold_tables(noise: frozenset[str]) -> _FoldTables:
+    """Fold every BMP character once; the hot path then runs in C (translate, finditer)."""
+    normalizer = Normalizer(noise)
+    one_to_one: dict[int, str] = {}
+    irregular: list[str] = []
+    for cp in range(0x10000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        folded = normalizer.fold_char(ch)
+        if len(folded) != 1:
+            irregular.append(ch)
+        elif folded != ch:
+            one_to_one[cp] = folded
+    pattern = "[" + "".join(re.escape(ch) for ch in irregular) + "\U00010000-\U0010FFFF]"
+    return _FoldTables(one_to_one, re.compile(pattern))
+
+
 class Normalizer:
     """Folds text for matching. One instance per noise set; it caches per-character folds."""
 
-    def __init__(self, noise: str = defaults.DEFAULT_NOISE_CHARACTERS) -> None:
+    def __init__(self, noise: str | frozenset[str] = defaults.DEFAULT_NOISE_CHARACTERS) -> None:
         self.noise = frozenset(noise)
         self._fold_cache: dict[str, str] = {}
 
@@ -73,15 +93,17 @@ class Normalizer:
         cached = self._fold_cache.get(ch)
         if cached is not None:
             return cached
-        if ch in ZERO_WIDTH:
+        if ch in ZERO_WIDTH or ch in self.noise:
             folded = ""
         elif ch in _IDEOGRAPHIC_NUMBERS:
             folded = _IDEOGRAPHIC_NUMBERS[ch]
         else:
             folded = unicodedata.normalize("NFKC", ch).casefold().translate(_t2s_table())
-            folded = "".join(c for c in folded if c not in self.noise and c not in ZERO_WIDTH)
-            if ch in self.noise:
-                folded = ""
+            # Folded text stays in the Basic Multilingual Plane: the matcher encodes every
+            # character as two symbols of 8 bits each (see checks.matcher).
+            folded = "".join(
+                c if c <= "\uffff" else "\ufffd" for c in folded if c not in self.noise and c not in ZERO_WIDTH
+            )
         self._fold_cache[ch] = folded
         return folded
 
@@ -90,24 +112,22 @@ class Normalizer:
         return self.normalize(term).text
 
     def normalize(self, text: str) -> NormalizedText:
-        table = _t2s_table()
+        tables = _fold_tables(self.noise)
+        one_to_one = tables.one_to_one
         pieces: list[str] = []
         index = array("q")
         pos = 0
-        for m in _SIMPLE_RUN.finditer(text):
-            if m.start() > pos:
-                self._fold_slow(text, pos, m.start(), pieces, index)
-            pieces.append(m.group().translate(table))
-            index.extend(range(m.start(), m.end()))
-            pos = m.end()
-        if pos < len(text):
-            self._fold_slow(text, pos, len(text), pieces, index)
-        return NormalizedText(original=text, text="".join(pieces), index=index)
-
-    def _fold_slow(self, text: str, start: int, end: int, pieces: list[str], index: array) -> None:
-        fold = self.fold_char
-        for i in range(start, end):
-            folded = fold(text[i])
+        for m in tables.irregular.finditer(text):
+            i = m.start()
+            if i > pos:
+                pieces.append(text[pos:i].translate(one_to_one))
+                index.extend(range(pos, i))
+            folded = self.fold_char(text[i])
             if folded:
                 pieces.append(folded)
                 index.extend([i] * len(folded))
+            pos = i + 1
+        if pos < len(text):
+            pieces.append(text[pos:].translate(one_to_one))
+            index.extend(range(pos, len(text)))
+        return NormalizedText(original=text, text="".join(pieces), index=index)

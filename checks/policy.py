@@ -52,6 +52,8 @@ class Policy:
     consultation_channels: tuple[str, ...] = defaults.CONSULTATION_CHANNELS
     # document types that need no 政策解读
     interpretation_exempt_types: tuple[str, ...] = defaults.INTERPRETATION_EXEMPT_TYPES
+    # document types (substrings of metadata.doc_type) that are policy documents needing 解读
+    policy_document_types: tuple[str, ...] = defaults.POLICY_DOCUMENT_TYPES
     # the site is served over https, so plain http links are mixed content
     https_site: bool = True
     # hosts the link checker may reach even though they resolve to private addresses

@@ -47,6 +47,11 @@ def _word_list(name: str, directory: Path) -> frozenset[str]:
     return frozenset(words)
 
 
+@cache
+def _default_directory() -> Path:
+    return default_directory()
+
+
 def is_pinyin(word: str, syllables: frozenset[str]) -> bool:
     """True when ``word`` splits completely into pinyin syllables (dynamic programming)."""
     word = word.lower()
@@ -76,7 +81,7 @@ def _checkable(word: str) -> bool:
 def find_misspellings(
     text: str, extra_allowed: Iterable[str] = (), directory: Path | None = None
 ) -> Iterator[Misspelling]:
-    directory = directory or default_directory()
+    directory = directory or _default_directory()
     allowed = _word_list("english_allow.txt", directory) | {w.lower() for w in extra_allowed}
     syllables = _word_list("pinyin_syllables.txt", directory)
     technical = [m.span() for m in _TECHNICAL.finditer(text)]
