@@ -3,7 +3,8 @@
 Prints, per lexicon size: build time, RSS growth, p50/p99 time per 10,000-character draft
 for sensitive+typo, and the matching pipeline's throughput (normalise + encode + match +
 resolve) as a ratio to a raw ``Automaton.iter()`` over the same folded text with the same
-terms in a plain character automaton, measured in the same run. Also: what privacy+secret add to one draft, when those checks are installed.
+terms in a plain character automaton, measured in the same run. Also: what privacy+secret
+add to one draft, when those checks are installed.
 
     python bench/engine.py [--sizes 10000,100000,1000000] [--runs 200]
 """
@@ -21,12 +22,12 @@ import ahocorasick
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import government_draft, percentile, print_table, rss_mib  # noqa: E402
-from checks import registry  # noqa: E402
-from checks.engine import Engine  # noqa: E402
-from checks.lexicon import Entry, Lexicon, default_directory  # noqa: E402
-from checks.finding import Severity  # noqa: E402
-from checks.textmodel import Draft, TextModel  # noqa: E402
+from bench._common import government_draft, percentile, print_table, rss_mib
+from checks import registry
+from checks.engine import Engine
+from checks.finding import Severity
+from checks.lexicon import Entry, Lexicon, default_directory
+from checks.textmodel import Draft, TextModel
 
 # Characters for generated terms: the 3,500 most common hanzi would make random 3-grams that
 # occur in real text; rarer characters keep generated terms as rare as real deny terms are.
@@ -96,7 +97,9 @@ def main() -> None:
 
     shipped = Lexicon.from_directory(default_directory())
     draft = Draft(title="关于做好政务公开工作的通知", body_html=government_draft(10_000))
-    print(f"draft: {len(TextModel(draft).body.text):,} characters of plain text; shipped lexicon {len(shipped):,} entries")
+    print(
+        f"draft: {len(TextModel(draft).body.text):,} characters of plain text; shipped lexicon {len(shipped):,} entries"
+    )
     rows = []
     for size in sizes:
         extra = generated_entries(max(size - len(shipped), 0))
@@ -125,7 +128,15 @@ def main() -> None:
         del engine, lexicon
         gc.collect()
     print_table(
-        ("entries", "build", "RSS growth", "p50 sensitive+typo", "p99 sensitive+typo", "match pipeline / raw iter()", "throughput vs raw iter()"),
+        (
+            "entries",
+            "build",
+            "RSS growth",
+            "p50 sensitive+typo",
+            "p99 sensitive+typo",
+            "match pipeline / raw iter()",
+            "throughput vs raw iter()",
+        ),
         rows,
     )
 
@@ -142,8 +153,11 @@ def main() -> None:
             [
                 ("sensitive+typo", f"{percentile(base, 50):.2f} ms", f"{percentile(base, 99):.2f} ms"),
                 ("+" + "+".join(extra_checks), f"{percentile(full, 50):.2f} ms", f"{percentile(full, 99):.2f} ms"),
-                ("added by " + "+".join(extra_checks), f"{percentile(full, 50) - percentile(base, 50):.2f} ms",
-                 f"{percentile(full, 99) - percentile(base, 99):.2f} ms"),
+                (
+                    "added by " + "+".join(extra_checks),
+                    f"{percentile(full, 50) - percentile(base, 50):.2f} ms",
+                    f"{percentile(full, 99) - percentile(base, 99):.2f} ms",
+                ),
             ],
         )
 

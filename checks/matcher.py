@@ -30,7 +30,6 @@ from checks.exceptions import LexiconError
 from checks.lexicon import Entry, Lexicon
 from checks.normalize import ZERO_WIDTH, NormalizedText, Normalizer
 
-
 _HIGH_SYMBOLS = 0xF0000  # supplementary private use area A
 _LOW_SYMBOLS = 0x100000  # supplementary private use area B
 

@@ -23,6 +23,7 @@ _IDEOGRAPHIC_NUMBERS = {chr(0x3220 + i): str(i + 1) for i in range(10)} | {
     chr(0x3280 + i): str(i + 1) for i in range(10)
 }
 
+
 @cache
 def _t2s_table() -> dict[int, str]:
     """Single-character traditional → simplified mapping taken from OpenCC's t2s dictionary.
@@ -77,7 +78,7 @@ def _fold_tables(noise: frozenset[str]) -> _FoldTables:
             irregular.append(ch)
         elif folded != ch:
             one_to_one[cp] = folded
-    pattern = "[" + "".join(re.escape(ch) for ch in irregular) + "\U00010000-\U0010FFFF]"
+    pattern = "[" + "".join(re.escape(ch) for ch in irregular) + "\U00010000-\U0010ffff]"
     return _FoldTables(one_to_one, re.compile(pattern))
 
 
