@@ -87,3 +87,29 @@ ATTACHMENT_RATIO_MIN_BYTES = 8 * 1024 * 1024
 ATTACHMENT_MAX_CHARS = 20_000_000
 # PDF pages read per document.
 ATTACHMENT_MAX_PDF_PAGES = 3000
+
+# --- privacy ---------------------------------------------------------------------------
+# A name at most this many characters before an identifier (same line and sentence) is
+# taken as its holder: "申请人王秀英，女，汉族，身份证号码：…" spans about 20.
+PERSON_WINDOW_BEFORE = 40
+# …or at most this many after it ("13812345678（王秀英）"); people rarely write it that way.
+PERSON_WINDOW_AFTER = 20
+# How far a sentence is searched on each side for special-category words (患有, 未成年 …).
+PERSON_CONTEXT_REACH = 60
+# Mail domains of the site's own organisation that the privacy check treats as institutional
+# in addition to gov.cn / .gov / .org / .edu (e.g. a city's own public-service domain).
+INSTITUTIONAL_MAIL_SUFFIXES: tuple[str, ...] = ()
+# Environment variable naming the local directory of a HanLP NER model (optional extra).
+HANLP_MODEL_ENV = "SANSHEN_HANLP_MODEL"
+# Longest piece of text handed to the NER model at once; sentences are cut to fit.
+NER_MAX_CHARS = 120
+
+# --- secret ----------------------------------------------------------------------------
+# Internal and draft marks count as document marks only in the first lines of a field or
+# on a short line of their own; in running prose (防止泄露工作秘密) they are just words.
+MARK_HEAD_LINES = 5
+MARK_SHORT_LINE = 20
+# Shortest token after a key word that is taken as a secret (密码：Abc@12345 has 9).
+CREDENTIAL_MIN_LENGTH = 6
+# Shannon entropy (bits per character) above which a token after "token/key/secret" is a key.
+CREDENTIAL_MIN_ENTROPY = 3.0

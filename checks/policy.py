@@ -32,6 +32,15 @@ DEFAULT_MASKS: dict[str, MaskRule] = {
     "resident_id": MaskRule(6, 4),
     "mobile": MaskRule(3, 4),
     "bank_card": MaskRule(6, 4),
+    # privacy check: passports and permits, plates, e-mail local parts, home addresses
+    # (the place names stay readable, the street and room do not) and private names.
+    "document": MaskRule(1, 2),
+    "plate": MaskRule(2, 1),
+    "email": MaskRule(1, 1),
+    "address": MaskRule(6, 0),
+    "name": MaskRule(1, 0),
+    # secret check: passwords and keys are never shown, not even in part
+    "credential": MaskRule(0, 0),
     "default": MaskRule(2, 2),
 }
 

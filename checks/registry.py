@@ -10,6 +10,8 @@ from checks.base import Check
 BUILTIN_MODULES = (
     "checks.sensitive",
     "checks.typo",
+    "checks.privacy",
+    "checks.secret",
 )
 
 _REGISTRY: dict[str, type[Check]] = {}

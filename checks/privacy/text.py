@@ -1,0 +1,234 @@
+"""Text helpers shared by the privacy and secret recognizers.
+
+Detection runs on a *folded* copy of a field: full-width ASCII (０-９, Ａ-Ｚ, ＠, －) becomes
+its ASCII twin, one character for one character, so every offset found in the folded copy
+is an offset in the original text and findings point at what the author typed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+
+
+@cache
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    # Full-width forms and the ideographic space; mathematical digits are rare but NFKC
+    # folds them to ASCII too, which is exactly what an evader would rely on.
+    ranges = ((0xFF01, 0xFF5F), (0x1D7CE, 0x1D800))
+    for lo, hi in ranges:
+        for cp in range(lo, hi):
+            folded = unicodedata.normalize("NFKC", chr(cp))
+            if len(folded) == 1 and folded.isascii():
+                table[cp] = folded
+    table[0x3000] = " "
+    table[0x00A0] = " "
+    # Dashes people type between digit groups (138－1234－5678 is folded above).
+    for cp in (0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2212):
+        table[cp] = "-"
+    return table
+
+
+def fold(text: str) -> str:
+    """Same length as ``text``; full-width ASCII and odd dashes replaced by ASCII."""
+    folded = text.translate(_fold_table())
+    # str.translate maps one code point to one string; every value above is one character,
+    # so the lengths match. Astral digits are two UTF-16 units but one Python character.
+    assert len(folded) == len(text)
+    return folded
+
+
+def is_ascii_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff" or "\u3400" <= ch <= "\u4dbf"
+
+
+# A chain of digit groups joined by single spaces or hyphens ("6222 0212 3456 7890 123",
+# "138-1234-5678"), with an optional trailing X for ID numbers. One character class per
+# step and no look-arounds: a single left-to-right pass, linear in the text length.
+_CHAIN = re.compile(r"[0-9](?:[ \-]?[0-9])*[Xx]?")
+_GROUP = re.compile(r"[0-9]+[Xx]?")
+
+# Longest identifier built from digits (bank cards, 19); windows never need to be longer.
+MAX_NUMBER_LENGTH = 19
+# Groupings people use are short (6-8-4, 4-4-4-4-3, 3-4-4): five groups cover them.
+MAX_WINDOW_GROUPS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class NumberCandidate:
+    """Digits found in the text, possibly written in groups.
+
+    ``value`` is the digits without separators (upper-case X kept), ``grouping`` the lengths
+    of the groups as written, ``start``/``end`` the span in the field.
+    """
+
+    start: int
+    end: int
+    value: str
+    grouping: tuple[int, ...]
+    # True when the candidate is a whole chain or a whole group (not a piece of one).
+    whole: bool
+
+
+def number_candidates(folded: str) -> Iterator[NumberCandidate]:
+    """Every plausible way to read the digit chains of ``folded`` as one number.
+
+    For each chain: each group on its own, and each run of up to five consecutive groups
+    joined by spaces (not hyphens, which bind a number such as 0532-85912345) or the whole
+    chain. A group glued to an ASCII letter (``No12345…``, ``…1234abc``) is part of a code,
+    not an identifier, and yields nothing.
+    """
+    n = len(folded)
+    for chain in _CHAIN.finditer(folded):
+        cs, ce = chain.span()
+        if cs > 0 and is_ascii_alnum(folded[cs - 1]):
+            continue
+        if ce < n and is_ascii_alnum(folded[ce]):
+            continue
+        groups = [(m.start(), m.end()) for m in _GROUP.finditer(folded, cs, ce)]
+        if len(groups) == 1:
+            s, e = groups[0]
+            if e - s <= MAX_NUMBER_LENGTH + 2:  # room for a +86 prefix written as 86…
+                yield NumberCandidate(s, e, folded[s:e].upper(), (e - s,), True)
+            continue
+        for i, (s, e) in enumerate(groups):
+            if e - s <= MAX_NUMBER_LENGTH + 2:
+                yield NumberCandidate(s, e, folded[s:e].upper(), (e - s,), False)
+            length = e - s
+            for j in range(i + 1, min(i + MAX_WINDOW_GROUPS, len(groups))):
+                gs, ge = groups[j]
+                length += ge - gs
+                if length > MAX_NUMBER_LENGTH + 2:
+                    break
+                whole = i == 0 and j == len(groups) - 1
+                # A piece of a chain is read alone only where the chain breaks at a space.
+                if not whole and not _space_cut(folded, groups, i, j):
+                    continue
+                digits = "".join(folded[a:b] for a, b in groups[i : j + 1]).upper()
+                grouping = tuple(b - a for a, b in groups[i : j + 1])
+                yield NumberCandidate(s, ge, digits, grouping, whole)
+
+
+def _space_cut(folded: str, groups: list[tuple[int, int]], i: int, j: int) -> bool:
+    before_ok = i == 0 or folded[groups[i][0] - 1] == " "
+    after_ok = j == len(groups) - 1 or folded[groups[j][1]] == " "
+    return before_ok and after_ok
+
+
+def line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """The line (between newlines) that holds ``start``..``end``."""
+    ls = text.rfind("\n", 0, start) + 1
+    le = text.find("\n", end)
+    return ls, (len(text) if le < 0 else le)
+
+
+class TableIndex:
+    """Rows and cells of the tables in a field's plain text.
+
+    The text model writes table cells separated by tabs and rows by newlines, so a table is
+    a block of consecutive lines that contain a tab; its first line is taken as the header.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.line_starts: list[int] = [0]
+        for m in re.finditer("\n", text):
+            self.line_starts.append(m.end())
+        self.header_line: list[int | None] = []
+        current: int | None = None
+        for i, ls in enumerate(self.line_starts):
+            le = self._line_end(i)
+            if "\t" in text[ls:le]:
+                if current is None:
+                    current = i
+                self.header_line.append(current)
+            else:
+                current = None
+                self.header_line.append(None)
+
+    def _line_end(self, i: int) -> int:
+        return self.line_starts[i + 1] - 1 if i + 1 < len(self.line_starts) else len(self.text)
+
+    def line_of(self, pos: int) -> int:
+        return bisect.bisect_right(self.line_starts, pos) - 1
+
+    def row_span(self, pos: int) -> tuple[int, int] | None:
+        """The table row (line) holding ``pos``, or None outside tables."""
+        i = self.line_of(pos)
+        if self.header_line[i] is None:
+            return None
+        return self.line_starts[i], self._line_end(i)
+
+    def is_header_row(self, pos: int) -> bool:
+        i = self.line_of(pos)
+        return self.header_line[i] == i
+
+    def cells(self, line: int) -> list[tuple[int, int]]:
+        ls, le = self.line_starts[line], self._line_end(line)
+        result, start = [], ls
+        for m in re.finditer("\t", self.text[ls:le]):
+            result.append((start, ls + m.start()))
+            start = ls + m.end()
+        result.append((start, le))
+        return result
+
+    def column_of(self, pos: int) -> int:
+        i = self.line_of(pos)
+        return self.text.count("\t", self.line_starts[i], pos)
+
+    def header_for(self, pos: int) -> str | None:
+        """Text of the header cell above ``pos`` (None outside tables or in the header row)."""
+        i = self.line_of(pos)
+        h = self.header_line[i]
+        if h is None or h == i:
+            return None
+        header_cells = self.cells(h)
+        col = self.column_of(pos)
+        if col >= len(header_cells):
+            return None
+        a, b = header_cells[col]
+        return self.text[a:b]
+
+    def headers(self, pos: int) -> list[str]:
+        i = self.line_of(pos)
+        h = self.header_line[i]
+        if h is None:
+            return []
+        return [self.text[a:b] for a, b in self.cells(h)]
+
+
+class FieldText:
+    """One field prepared for the recognizers: original, folded copy, lazily built indexes.
+
+    Built once per field and shared, so the digit chains are scanned once for all the
+    number recognizers and the table structure once for all context look-ups.
+    """
+
+    __slots__ = ("_numbers", "_table", "folded", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.folded = fold(text)
+        self._numbers: list[NumberCandidate] | None = None
+        self._table: TableIndex | None = None
+
+    @property
+    def numbers(self) -> list[NumberCandidate]:
+        if self._numbers is None:
+            self._numbers = list(number_candidates(self.folded))
+        return self._numbers
+
+    @property
+    def table(self) -> TableIndex:
+        if self._table is None:
+            self._table = TableIndex(self.text)
+        return self._table
