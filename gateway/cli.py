@@ -131,3 +131,221 @@ def check(
         else:
             _print_table(console, str(path), report, model)
     sys.exit(status)
+
+
+def _app():
+    from gateway import create_app
+    from gateway.db import db
+
+    app = create_app()
+    db.upgrade()
+    return app
+
+
+@main.group(name="db")
+def db_group() -> None:
+    """Database schema."""
+
+
+@db_group.command("upgrade")
+def db_upgrade() -> None:
+    """Apply all migrations (also done by serve and worker on start)."""
+    _app()
+    click.echo("database is at the newest migration")
+
+
+def _print_signing_help(app, site_id: str) -> None:
+    bind = app.config["SERVE_BIND"]
+    click.echo(
+        f"""
+Sanshen gateway on http://{bind}  (instance folder: {app.instance_path})
+Sign each request with the site's secret (Standard Webhooks); for example:
+
+  sanshen sign --site {site_id} --secret <whsec_...> examples/draft.json | sh
+
+or by hand: signature = base64(HMAC-SHA256(secret_bytes, "<webhook-id>.<unix-ts>.<body>")),
+sent as headers webhook-id, webhook-timestamp, webhook-signature: v1,<signature>.
+"""
+    )
+
+
+@main.command()
+@click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
+@click.option("--bind", default=None, help="host:port (default SANSHEN_SERVE_BIND).")
+@click.option("--workers", type=int, default=None, help="gunicorn worker processes.")
+def serve(dev: bool, bind: str | None, workers: int | None) -> None:
+    """Run the HTTP gateway on the configured database and queue."""
+    from gateway.checking import engine_for
+    from gateway.sites import ensure_demo_site
+
+    app = _app()
+    bind = bind or app.config["SERVE_BIND"]
+    app.config["SERVE_BIND"] = bind
+    site_id = ensure_demo_site(app)
+    engine_for(app)  # load the lexicon before forking: workers share it
+    _print_signing_help(app, site_id)
+    if dev:
+        host, _, port = bind.rpartition(":")
+        app.run(host=host or "127.0.0.1", port=int(port), debug=True, use_reloader=True)
+        return
+    from gunicorn.app.base import BaseApplication
+
+    class Gunicorn(BaseApplication):
+        def load_config(self) -> None:
+            self.cfg.set("bind", bind)
+            self.cfg.set("workers", workers or app.config["SERVE_WORKERS"])
+            self.cfg.set("threads", app.config["SERVE_THREADS"])
+            self.cfg.set("worker_class", "gthread")
+            self.cfg.set("preload_app", True)
+            self.cfg.set("timeout", 60)
+            self.cfg.set("accesslog", None)
+
+        def load(self):
+            return app
+
+    Gunicorn().run()
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Process what is queued, then exit.")
+def worker(burst: bool) -> None:
+    """Run an RQ worker (with the scheduler for callback retries) and the sweeper."""
+    import threading
+
+    from rq import Worker
+    from rq.serializers import JSONSerializer
+
+    from gateway import jobs
+    from gateway.checking import engine_for
+    from gateway.queue import job_queue
+
+    app = _app()
+    jobs.set_worker_app(app)
+    engine_for(app)  # load once in the parent; work horses inherit it
+    stop = threading.Event()
+
+    def sweeper() -> None:
+        while not stop.wait(app.config["SWEEP_INTERVAL_SECONDS"]):
+            try:
+                jobs.sweep(app)
+            except Exception as exc:
+                click.echo(f"sweeper: {type(exc).__name__}", err=True)
+
+    jobs.sweep(app)
+    if not burst:
+        threading.Thread(target=sweeper, name="sanshen-sweeper", daemon=True).start()
+    try:
+        Worker([job_queue.queue()], connection=job_queue.redis, serializer=JSONSerializer).work(
+            burst=burst, with_scheduler=True
+        )
+    finally:
+        stop.set()
+
+
+@main.group()
+def site() -> None:
+    """Sites (CMSs) and their signing secrets."""
+
+
+@site.command("add")
+@click.argument("site_id")
+@click.option("--name", default="")
+@click.option("--callback-host", "callback_hosts", multiple=True, help="Allowed callback host (repeatable).")
+@click.option("--intranet", is_flag=True, help="Allow callbacks to private addresses (intranet CMS).")
+@click.option("--policy", "policy_json", default=None, help="Site policy as JSON.")
+def site_add(site_id: str, name: str, callback_hosts: tuple[str, ...], intranet: bool, policy_json: str | None) -> None:
+    """Register a site and print its first secret."""
+    from gateway.sites import SiteError, add_site
+
+    app = _app()
+    try:
+        policy = json.loads(policy_json) if policy_json else {}
+        secret = add_site(app, site_id, name, list(callback_hosts), intranet, policy)
+    except (SiteError, ValueError) as exc:
+        click.echo(f"sanshen: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(f"site {site_id} added; secret (store it in the CMS, it is shown once):\n{secret}")
+
+
+@site.command("list")
+def site_list() -> None:
+    from gateway.sites import list_sites
+
+    app = _app()
+    for row in list_sites(app):
+        click.echo(
+            f"{row['id']}\t{row['name']}\tsecrets={row['active_secrets']}\tintranet={row['intranet']}\t"
+            f"callback_hosts={','.join(row['callback_hosts'])}"
+        )
+
+
+@site.group("secret")
+def site_secret() -> None:
+    """Secret rotation."""
+
+
+@site_secret.command("rotate")
+@click.argument("site_id")
+@click.option("--retire-old", is_flag=True, help="Deactivate the previous secrets now.")
+def secret_rotate(site_id: str, retire_old: bool) -> None:
+    """Add a new secret; old ones stay valid until retired (both verify meanwhile)."""
+    from gateway.sites import SiteError, rotate_secret
+
+    app = _app()
+    try:
+        secret = rotate_secret(app, site_id, retire_old)
+    except SiteError as exc:
+        click.echo(f"sanshen: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+    click.echo(secret)
+
+
+@main.group()
+def deliveries() -> None:
+    """Callback deliveries to CMSs."""
+
+
+@deliveries.command("list")
+@click.option("--status", default=None, help="pending, delivered, failed or disabled.")
+@click.option("--limit", default=50)
+def deliveries_list(status: str | None, limit: int) -> None:
+    from gateway.sites import list_deliveries
+
+    app = _app()
+    for row in list_deliveries(app, status, limit):
+        click.echo("\t".join(str(v) for v in row))
+
+
+@deliveries.command("retry")
+@click.argument("delivery_ids", nargs=-1)
+@click.option("--all-failed", is_flag=True, help="Retry every failed delivery.")
+def deliveries_retry(delivery_ids: tuple[str, ...], all_failed: bool) -> None:
+    """Send failed deliveries again (same webhook-id, so the CMS can dedupe)."""
+    from gateway.sites import retry_deliveries
+
+    app = _app()
+    count = retry_deliveries(app, list(delivery_ids), all_failed)
+    click.echo(f"{count} deliveries queued")
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--secret", envvar="SANSHEN_SITE_SECRET", required=True, help="The site's whsec_… secret.")
+@click.option("--site", "site_id", default=None, help="Adds the sanshen-site header.")
+@click.option("--url", default="http://127.0.0.1:8700/v1/reviews", show_default=True)
+def sign(file: Path, secret: str, site_id: str | None, url: str) -> None:
+    """Print a curl command that sends FILE (a request body) signed with SECRET."""
+    import shlex
+    import uuid
+
+    from webhooks.signing import sign_headers
+
+    body = file.read_text("utf-8")
+    headers = sign_headers([secret], f"msg_{uuid.uuid4().hex}", body)
+    if site_id:
+        headers["sanshen-site"] = site_id
+    parts = ["curl", "-sS", "-X", "POST", url]
+    for key, value in headers.items():
+        parts += ["-H", f"{key}: {value}"]
+    parts += ["--data-binary", f"@{file}"]
+    click.echo(" ".join(shlex.quote(p) for p in parts))

