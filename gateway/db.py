@@ -7,7 +7,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -29,37 +29,43 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-class Database:
-    """Flask extension holding the engine and session factory (``init_app`` pattern)."""
+class _State:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.sessions = sessionmaker(engine, expire_on_commit=False)
+        self.pid = os.getpid()
 
-    def __init__(self) -> None:
-        self.engine: Engine | None = None
-        self._sessions: sessionmaker[Session] | None = None
-        self._pid = os.getpid()
+
+class Database:
+    """Flask extension (``init_app`` pattern); engine and sessions live per app."""
 
     def init_app(self, app: Flask) -> None:
         url = app.config["DATABASE_URL"]
-        kwargs: dict = {"pool_pre_ping": True, "future": True}
+        kwargs: dict = {"pool_pre_ping": True}
         if url.startswith("sqlite"):
             kwargs["connect_args"] = {"timeout": 10, "check_same_thread": False}
-        self.engine = create_engine(url, **kwargs)
+        engine = create_engine(url, **kwargs)
         if url.startswith("sqlite"):
-            event.listen(self.engine, "connect", _sqlite_pragmas)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
-        app.extensions["sanshen.db"] = self
+            event.listen(engine, "connect", _sqlite_pragmas)
+        app.extensions["sanshen.db"] = _State(engine)
 
-    def _after_fork(self) -> None:
-        # A forked RQ work horse must not reuse the parent's pooled connections.
-        if os.getpid() != self._pid and self.engine is not None:
-            self.engine.dispose(close=False)
-            self._pid = os.getpid()
+    @staticmethod
+    def _state() -> _State:
+        state: _State = current_app.extensions["sanshen.db"]
+        if state.pid != os.getpid():
+            # A forked RQ work horse must not reuse the parent's pooled connections.
+            state.engine.dispose(close=False)
+            state.pid = os.getpid()
+        return state
+
+    @property
+    def engine(self) -> Engine:
+        return self._state().engine
 
     @contextlib.contextmanager
     def session(self) -> Iterator[Session]:
         """A session that commits on success and rolls back on error; outages become 503."""
-        assert self._sessions is not None, "Database.init_app was not called"
-        self._after_fork()
-        session = self._sessions()
+        session = self._state().sessions()
         try:
             yield session
             session.commit()
@@ -79,7 +85,6 @@ class Database:
         from alembic import command
         from alembic.config import Config
 
-        assert self.engine is not None
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         with self.engine.begin() as connection:

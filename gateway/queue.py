@@ -6,7 +6,7 @@ import logging
 from datetime import timedelta
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
@@ -30,28 +30,26 @@ class JobQueue:
     """Flask extension: ``enqueue`` returns False instead of raising when Redis is down; the
     database still records the work and the worker's sweeper enqueues it later."""
 
-    def __init__(self) -> None:
-        self._redis: Redis | None = None
-        self._app: Flask | None = None
-
     def init_app(self, app: Flask) -> None:
-        self._app = app
-        app.extensions["sanshen.queue"] = self
+        app.extensions["sanshen.queue"] = {}
 
     @property
     def redis(self) -> Redis:
-        if self._redis is None:
-            assert self._app is not None
-            self._redis = connect(self._app.config["REDIS_URL"], Path(self._app.instance_path))
-        return self._redis
+        state = current_app.extensions["sanshen.queue"]
+        if "redis" not in state:
+            state["redis"] = connect(current_app.config["REDIS_URL"], Path(current_app.instance_path))
+        return state["redis"]
+
+    def reset(self) -> None:
+        """Forget the connection (the URL changed, or Redis came back elsewhere)."""
+        current_app.extensions["sanshen.queue"].pop("redis", None)
 
     def queue(self) -> Queue:
-        assert self._app is not None
         return Queue(
-            self._app.config["QUEUE_NAME"],
+            current_app.config["QUEUE_NAME"],
             connection=self.redis,
             serializer=JSONSerializer,
-            default_timeout=self._app.config["REVIEW_JOB_TIMEOUT_SECONDS"],
+            default_timeout=current_app.config["REVIEW_JOB_TIMEOUT_SECONDS"],
         )
 
     def enqueue(self, func: str, object_id: str, *, delay: float = 0.0) -> bool:

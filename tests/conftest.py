@@ -79,7 +79,8 @@ def app(tmp_path: Path, database_url: str, redis_url: str):
     with application.app_context():
         db.upgrade()
     yield application
-    db.engine.dispose()
+    with application.app_context():
+        db.engine.dispose()
 
 
 @pytest.fixture
@@ -140,3 +141,76 @@ def signed() -> Callable[..., dict[str, str]]:
 
 def dumps(payload: Any) -> bytes:
     return json.dumps(payload, ensure_ascii=False).encode("utf-8")
+
+
+class CmsStandIn:
+    """A CMS on loopback: records callbacks and verifies their signatures with hmac alone."""
+
+    def __init__(self, secret_lookup: Callable[[], list[str]]) -> None:
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        self.received: list[dict[str, Any]] = []
+        self.replies: list[tuple[int, dict[str, str]]] = []
+        self.secrets = secret_lookup
+        stand_in = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                msg_id = self.headers.get("webhook-id", "")
+                timestamp = self.headers.get("webhook-timestamp", "")
+                offered = self.headers.get("webhook-signature", "").split()
+                expected = {hmac_signature(s, msg_id, timestamp, body) for s in stand_in.secrets()}
+                stand_in.received.append(
+                    {
+                        "id": msg_id,
+                        "verified": any(hmac.compare_digest(o, e) for o in offered for e in expected),
+                        "payload": json.loads(body),
+                    }
+                )
+                status, headers = stand_in.replies.pop(0) if stand_in.replies else (200, {})
+                self.send_response(status)
+                for key, value in headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hooks/sanshen"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture
+def cms(site) -> Iterator[CmsStandIn]:
+    stand_in = CmsStandIn(lambda: [site[1]])
+    yield stand_in
+    stand_in.close()
+
+
+def run_worker(app: Any, until: Callable[[], bool], seconds: float = 15.0) -> None:
+    """Run an RQ SimpleWorker in burst mode (with the scheduler for retries) until the
+    condition holds or the bounded time runs out."""
+    import time
+
+    from rq import SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from gateway import jobs
+    from gateway.queue import job_queue
+
+    jobs.set_worker_app(app)
+    deadline = time.monotonic() + seconds
+    with app.app_context():
+        while not until() and time.monotonic() < deadline:
+            worker = SimpleWorker([job_queue.queue()], connection=job_queue.redis, serializer=JSONSerializer)
+            worker.work(burst=True, with_scheduler=True)
+            time.sleep(0.1)

@@ -26,7 +26,7 @@ def post(client, signed, secret, payload, *, path="/v1/reviews", msg_id=None, he
 def test_when_signed_draft_is_posted_then_verdict_and_stage_follow_findings(
     client, site, signed, body_html, verdict, status, stage
 ) -> None:
-    site_id, secret = site
+    _site_id, secret = site
     response = post(client, signed, secret, review_body(body_html=body_html))
     assert response.status_code == 200, response.json
     answer = response.json
