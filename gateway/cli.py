@@ -138,6 +138,10 @@ def _app():
     from gateway.db import db
 
     app = create_app()
+    # One application per command, its context pushed until the command ends.
+    context = app.app_context()
+    context.push()
+    click.get_current_context().call_on_close(context.pop)
     db.upgrade()
     return app
 

