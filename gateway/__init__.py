@@ -9,7 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, request
+from flask import Flask, g, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from gateway import config as config_module
@@ -40,10 +40,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     db.init_app(app)
     job_queue.init_app(app)
 
-    from gateway import api, health
+    from gateway import api, health, web
 
     app.register_blueprint(api.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(web.bp)
+    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
+    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     _register_error_handlers(app)
 
     @app.before_request
@@ -56,6 +59,14 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         return response
 
     return app
+
+
+_PAGE_MESSAGES = {403: "您没有访问该页面的权限", 404: "页面或稿件不存在", 405: "不支持该操作"}
+
+
+def _wants_html() -> bool:
+    """Reviewer pages get HTML errors; the API and probes always get JSON."""
+    return not (request.path.startswith("/v1/") or request.path in ("/healthz", "/readyz", "/metrics"))
 
 
 def _register_error_handlers(app: Flask) -> None:
@@ -71,6 +82,11 @@ def _register_error_handlers(app: Flask) -> None:
         error = mapped() if mapped else errors.ApiError()
         if mapped is None:
             error.status = exc.code or 500
+        if _wants_html():
+            message = _PAGE_MESSAGES.get(error.status, error.public_message)
+            if exc.description == "csrf":
+                message = "表单已过期或来源不明，请刷新页面后重试"
+            return render_template("error.html", status=error.status, message=message), error.status
         return json_response(error.to_dict(), error.status)
 
     @app.errorhandler(Exception)

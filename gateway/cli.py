@@ -353,3 +353,98 @@ def sign(file: Path, secret: str, site_id: str | None, url: str) -> None:
         parts += ["-H", f"{key}: {value}"]
     parts += ["--data-binary", f"@{file}"]
     click.echo(" ".join(shlex.quote(p) for p in parts))
+
+
+@main.group()
+def user() -> None:
+    """Reviewer and admin accounts."""
+
+
+def _account(action) -> None:
+    from gateway.auth import AccountError
+    from gateway.db import db
+
+    _app()
+    try:
+        with db.session() as session:
+            action(session)
+    except AccountError as exc:
+        click.echo(f"sanshen: {exc}", err=True)
+        sys.exit(EXIT_ERROR)
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--name", "display_name", default="")
+@click.password_option()
+def user_add(username: str, display_name: str, password: str) -> None:
+    from gateway.auth import create_user
+
+    _account(lambda s: create_user(s, username, password, display_name))
+    click.echo(f"user {username} added")
+
+
+@user.command("passwd")
+@click.argument("username")
+@click.password_option()
+def user_passwd(username: str, password: str) -> None:
+    from gateway.auth import set_password
+
+    _account(lambda s: set_password(s, username, password))
+    click.echo(f"password of {username} changed")
+
+
+@user.command("disable")
+@click.argument("username")
+@click.option("--enable", is_flag=True, help="Enable the account again.")
+def user_disable(username: str, enable: bool) -> None:
+    from gateway.auth import set_disabled
+
+    _account(lambda s: set_disabled(s, username, not enable))
+    click.echo(f"user {username} {'enabled' if enable else 'disabled'}")
+
+
+@user.command("grant")
+@click.argument("username")
+@click.argument("site_id")
+@click.argument("role")
+def user_grant(username: str, site_id: str, role: str) -> None:
+    """Give USERNAME a ROLE on SITE_ID: stage1 (初审), stage2 (复审), stage3 (终审), admin, auditor."""
+    from gateway.auth import grant
+
+    _account(lambda s: grant(s, username, site_id, role))
+    click.echo(f"{username}: {role} on {site_id}")
+
+
+@user.command("revoke")
+@click.argument("username")
+@click.argument("site_id")
+@click.argument("role")
+def user_revoke(username: str, site_id: str, role: str) -> None:
+    from gateway.auth import revoke
+
+    _account(lambda s: revoke(s, username, site_id, role))
+    click.echo(f"{username}: {role} on {site_id} revoked")
+
+
+@main.group(name="audit")
+def audit_group() -> None:
+    """The hash-chained audit log."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check the chain; names every edited, inserted or deleted entry. Exit 1 if broken."""
+    from gateway import audit
+    from gateway.db import db
+
+    _app()
+    with db.session() as session:
+        problems = audit.verify(session)
+        total = session.query(audit.AuditEntry).count()
+    if not problems:
+        click.echo(f"audit log intact: {total} entries")
+        return
+    for problem in problems:
+        click.echo(f"entry {problem.entry_id}: {problem.problem}")
+    sys.exit(1)

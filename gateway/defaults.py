@@ -53,3 +53,25 @@ QUEUE_NAME = "sanshen"
 SERVE_WORKERS = 2
 SERVE_THREADS = 4
 SERVE_BIND = "127.0.0.1:8700"
+
+# Reviewer web UI: session cookies are Secure (HTTPS only); `sanshen serve` on a loopback
+# http address turns this off for local use and says so.
+SESSION_COOKIE_SECURE = True
+
+# Failed logins of one account before it is locked, and for how long (seconds).
+LOGIN_MAX_FAILURES = 5
+LOGIN_LOCKOUT_SECONDS = 900
+
+# Login attempts allowed from one address per window (seconds), whatever the account.
+LOGIN_RATE_LIMIT = 20
+LOGIN_RATE_WINDOW_SECONDS = 300
+
+# Items waiting longer than this (hours) are flagged as overdue in the reviewer queue.
+REVIEW_REMINDER_HOURS = 24
+
+# Claims older than this (minutes) lapse, so an abandoned claim does not block an item.
+CLAIM_TIMEOUT_MINUTES = 60
+
+# How often each process checks the database for a newly published lexicon (seconds);
+# the fallback when the Redis notification is missed.
+LEXICON_POLL_SECONDS = 2

@@ -235,7 +235,8 @@ def test_when_check_now_is_called_then_nothing_is_stored(client, site, signed, a
 
 
 def test_when_route_or_method_is_unknown_then_json_404_and_405(client) -> None:
-    assert client.get("/v2/nothing").json["error"]["code"] == "not_found"
+    assert client.get("/v1/nothing").json["error"]["code"] == "not_found"
+    assert "页面或稿件不存在" in client.get("/no-such-page").get_data(as_text=True)
     response = client.delete("/v1/check")
     assert (response.status_code, response.json["error"]["code"]) == (405, "method_not_allowed")
 
