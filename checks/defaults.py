@@ -113,3 +113,6 @@ MARK_SHORT_LINE = 20
 CREDENTIAL_MIN_LENGTH = 6
 # Shannon entropy (bits per character) above which a token after "token/key/secret" is a key.
 CREDENTIAL_MIN_ENTROPY = 3.0
+# Findings kept per rule and field by the privacy and secret checks: a list of 10,000 ID
+# numbers is blocked by the first one, and the annotated HTML needs no more than a page.
+MAX_FINDINGS_PER_RULE = 200

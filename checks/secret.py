@@ -40,6 +40,7 @@ from checks import defaults
 from checks.base import Check, CheckContext
 from checks.finding import Finding, Severity
 from checks.policy import Policy
+from checks.privacy import cap_findings
 from checks.privacy.text import fold
 from checks.registry import register
 from checks.textmodel import TextField
@@ -99,7 +100,8 @@ HOST_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*")
 UNC = re.compile(r"\\\\[A-Za-z0-9][A-Za-z0-9._$-]*\\[^\s\\/:*?\"<>|,;]+")
 FILE_URL = re.compile(r"(?i:file):(?://|\\\\)[^\s\"'<>,;]*")
 ATTRIBUTE_URL = re.compile(r"(?i:href|src|action)[ \t]*=[ \t]*[\"']?(?P<url>[^\"'\s>]{1,2048})")
-NOT_IP_BEFORE = ("第", "版本", "V", "v")
+BOOK_TITLE_REACH = 120
+NOT_IP_BEFORE = ("第", "版本", "版本号", "V", "v", "version", "Version")
 NOT_IP_AFTER = tuple("条款节章版项")
 
 _MESSAGES = {
@@ -125,15 +127,31 @@ def _head_lines(text: str, count: int) -> list[tuple[int, int]]:
     return spans
 
 
-def _line_of(text: str, pos: int) -> tuple[int, int]:
-    start = text.rfind("\n", 0, pos) + 1
-    end = text.find("\n", pos)
-    return start, (len(text) if end < 0 else end)
+class _Lines:
+    """Line spans of one field, found by bisection (a field may be one 200,000-char line)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        self._mark_line: dict[int, bool] = {}
+
+    def span(self, pos: int) -> tuple[int, int]:
+        i = bisect.bisect_right(self.starts, pos) - 1
+        end = self.starts[i + 1] - 1 if i + 1 < len(self.starts) else len(self.text)
+        return self.starts[i], end
+
+    def is_mark_line(self, pos: int) -> bool:
+        ls, le = self.span(pos)
+        cached = self._mark_line.get(ls)
+        if cached is None:
+            cached = self._mark_line[ls] = MARK_LINE.fullmatch(self.text, ls, le) is not None
+        return cached
 
 
-def _in_book_title(text: str, pos: int) -> bool:
-    start, _ = _line_of(text, pos)
-    return text.rfind("《", start, pos) > text.rfind("》", start, pos)
+def _in_book_title(text: str, line_start: int, pos: int) -> bool:
+    # A cited title is short: look back a bounded distance, never over the whole line.
+    lo = max(line_start, pos - BOOK_TITLE_REACH)
+    return text.rfind("《", lo, pos) > text.rfind("》", lo, pos)
 
 
 def _bracketed(text: str, start: int, end: int) -> bool:
@@ -165,12 +183,14 @@ class SecretCheck(Check):
             if not fld.text:
                 continue
             folded = fold(fld.text)
-            yield from self._classification(fld, folded)
-            yield from self._internal(fld)
+            found: list[Finding] = []
+            found += self._classification(fld, folded)
+            found += self._internal(fld)
             if not consultation:
-                yield from self._draft(fld)
-            yield from self._credentials(fld, folded, ctx.policy)
-            yield from self._intranet(fld, folded, ctx.policy)
+                found += self._draft(fld)
+            found += self._credentials(fld, folded, ctx.policy)
+            found += self._intranet(fld, folded, ctx.policy)
+            yield from cap_findings(found)
 
     # -- helpers ----------------------------------------------------------------------
     def _finding(
@@ -237,12 +257,13 @@ class SecretCheck(Check):
                     details={"level": m.group(1)},
                 )
 
-    def _is_mark_position(self, text: str, start: int, end: int, heads: list[tuple[int, int]]) -> bool:
+    def _is_mark_position(self, lines: _Lines, start: int, end: int, heads: list[tuple[int, int]]) -> bool:
+        text = lines.text
         if _bracketed(text, start, end):
             return True
-        ls, le = _line_of(text, start)
-        if MARK_LINE.fullmatch(text, ls, le):
+        if lines.is_mark_line(start):
             return True
+        ls, le = lines.span(start)
         # A label at the start of one of the first lines: "内部资料：XXX工作情况". A phrase
         # that goes on (涉密人员管理办法) is a title, not a mark.
         if (ls, le) not in heads or text[ls:start].strip(" \t【[（(") != "":
@@ -252,11 +273,12 @@ class SecretCheck(Check):
     def _internal(self, fld: TextField) -> Iterator[Finding]:
         text = fld.text
         heads = _head_lines(text, defaults.MARK_HEAD_LINES)
+        lines = _Lines(text)
         for m in INTERNAL.finditer(text):
             word = m.group()
             if word == "内部" and not _bracketed(text, m.start(), m.end()):
                 continue  # bare 内部 only as a bracketed mark: 【内部】
-            if not self._is_mark_position(text, m.start(), m.end(), heads):
+            if not self._is_mark_position(lines, m.start(), m.end(), heads):
                 continue
             severity = Severity.BLOCK if word in STRICT_MARKS else Severity.WARN
             yield self._finding(fld, "secret.internal_mark", severity, m.start(), m.end(), mark=word, category="保密")
@@ -265,13 +287,14 @@ class SecretCheck(Check):
         text = fld.text
         heads = _head_lines(text, defaults.MARK_HEAD_LINES)
         is_title = fld.name == "title"
+        lines = _Lines(text)
         for m in DRAFT.finditer(text):
             start, end = m.span()
-            if _in_book_title(text, start):
+            ls, le = lines.span(start)
+            if _in_book_title(text, ls, start):
                 continue
-            ls, le = _line_of(text, start)
-            line_tail = text[end:le].strip(" \t）)】]")
-            line = text[ls:le]
+            line_tail = text[end : min(le, end + 4)].strip(" \t）)】]") if le - end <= 4 else "x"
+            line = text[ls : min(le, ls + 4 * TITLE_LIKE_LINE)] if (is_title or le - ls <= TITLE_LIKE_LINE) else ""
             at_title_end = (
                 (is_title or ((ls, le) in heads and le - ls <= TITLE_LIKE_LINE))
                 and line_tail == ""
@@ -291,16 +314,39 @@ class SecretCheck(Check):
             )
 
     def _credentials(self, fld: TextField, folded: str, policy: Policy) -> Iterator[Finding]:
-        taken: list[tuple[int, int]] = []
-
-        def emit(start: int, end: int, kind: str, severity: Severity) -> Finding | None:
-            if any(a < end and start < b for a, b in taken):
-                return None
-            taken.append((start, end))
-            masked = policy.mask("credential", folded[start:end])
-            if masked == folded[start:end]:
-                masked = "*" * (end - start)
-            return self._finding(
+        candidates: list[tuple[int, int, str, Severity]] = []
+        for pattern, kind in ((PEM_PRIVATE, "private_key"), (JWT, "jwt"), (CLOUD_KEY_ID, "access_key_id")):
+            candidates += [(m.start(), m.end(), kind, Severity.BLOCK) for m in pattern.finditer(folded)]
+        for m in PASSWORD.finditer(folded):
+            value_start, value_end = self._value_span(folded, m)
+            value = folded[value_start:value_end]
+            if len(value) < defaults.CREDENTIAL_MIN_LENGTH or not any(c.isalnum() for c in value):
+                continue
+            severity = Severity.WARN if m.group("key") in WEAK_DEFAULT_KEYS else Severity.BLOCK
+            candidates.append((value_start, value_end, "password", severity))
+        for m in KEYWORD.finditer(folded):
+            value_start, value_end = self._value_span(folded, m)
+            value = folded[value_start:value_end]
+            generic = m.group("key").lower() in ("token", "secret", "令牌")
+            if len(value) < (16 if generic else defaults.CREDENTIAL_MIN_LENGTH):
+                continue
+            if generic and entropy(value) < defaults.CREDENTIAL_MIN_ENTROPY:
+                continue
+            if not (any(c.isdigit() for c in value) or entropy(value) >= defaults.CREDENTIAL_MIN_ENTROPY):
+                continue
+            candidates.append((value_start, value_end, "key", Severity.BLOCK))
+        # Leftmost first, the longer of two that start together; overlapping ones are dropped.
+        candidates.sort(key=lambda c: (c[0], c[0] - c[1]))
+        last_end = -1
+        for start, end, kind, severity in candidates:
+            if start < last_end:
+                continue
+            last_end = end
+            value = folded[start:end]
+            masked = policy.mask("credential", value)
+            if any(a == b for a, b in zip(masked, value, strict=False)):
+                masked = "*" * len(value)  # a site rule may not reveal any part of a secret
+            yield self._finding(
                 fld,
                 "secret.credential",
                 severity,
@@ -310,36 +356,6 @@ class SecretCheck(Check):
                 category="密码密钥",
                 details={"kind": kind},
             )
-
-        for pattern, kind in ((PEM_PRIVATE, "private_key"), (JWT, "jwt"), (CLOUD_KEY_ID, "access_key_id")):
-            for m in pattern.finditer(folded):
-                f = emit(m.start(), m.end(), kind, Severity.BLOCK)
-                if f:
-                    yield f
-        for m in PASSWORD.finditer(folded):
-            value_start, value_end = self._value_span(folded, m)
-            value = folded[value_start:value_end]
-            if len(value) < defaults.CREDENTIAL_MIN_LENGTH or not any(c.isalnum() for c in value):
-                continue
-            key = m.group("key")
-            severity = Severity.WARN if key in WEAK_DEFAULT_KEYS else Severity.BLOCK
-            f = emit(value_start, value_end, "password", severity)
-            if f:
-                yield f
-        for m in KEYWORD.finditer(folded):
-            value_start, value_end = self._value_span(folded, m)
-            value = folded[value_start:value_end]
-            key = m.group("key").lower()
-            generic = key in ("token", "secret", "令牌")
-            if len(value) < (16 if generic else defaults.CREDENTIAL_MIN_LENGTH):
-                continue
-            if generic and entropy(value) < defaults.CREDENTIAL_MIN_ENTROPY:
-                continue
-            if not (any(c.isdigit() for c in value) or entropy(value) >= defaults.CREDENTIAL_MIN_ENTROPY):
-                continue
-            f = emit(value_start, value_end, "key", Severity.BLOCK)
-            if f:
-                yield f
 
     @staticmethod
     def _value_span(folded: str, m: re.Match[str]) -> tuple[int, int]:
@@ -358,25 +374,35 @@ class SecretCheck(Check):
             yield from self._intranet_in_links(fld, policy)
 
     def _intranet_spans(self, folded: str, policy: Policy) -> Iterator[tuple[int, int, str, Severity]]:
-        taken: list[tuple[int, int]] = []
+        taken_starts: list[int] = []
+        taken_ends: list[int] = []
         for pattern, kind in ((FILE_URL, "file_url"), (UNC, "unc_path")):
             for m in pattern.finditer(folded):
-                taken.append(m.span())
+                taken_starts.append(m.start())
+                taken_ends.append(m.end())
                 yield m.start(), m.end(), kind, Severity.BLOCK
+        order = sorted(range(len(taken_starts)), key=taken_starts.__getitem__)
+        taken_starts = [taken_starts[i] for i in order]
+        taken_ends = [taken_ends[i] for i in order]
+
+        def inside_path(pos: int) -> bool:
+            i = bisect.bisect_right(taken_starts, pos) - 1
+            return i >= 0 and pos < taken_ends[i]
+
         for m in IPV4.finditer(folded):
-            if any(a <= m.start() < b for a, b in taken):
+            if inside_path(m.start()):
                 continue
             severity = _private_ip_severity(m.group())
             if severity is None:
                 continue
-            before = folded[max(0, m.start() - 2) : m.start()]
+            before = folded[max(0, m.start() - 4) : m.start()].rstrip(" \t:：")
             if before.endswith(NOT_IP_BEFORE) or folded[m.end() : m.end() + 1] in NOT_IP_AFTER:
                 continue
             yield m.start(), m.end(), "private_ip", severity
         suffixes = tuple(s.lower() for s in policy.intranet_suffixes)
         for m in HOST_RUN.finditer(folded):
             host = m.group().rstrip(".-").lower()
-            if "." not in host or any(a <= m.start() < b for a, b in taken):
+            if "." not in host or inside_path(m.start()):
                 continue
             # An e-mail address on an intranet domain is an exposure too.
             if host.endswith(suffixes) and not host.startswith("."):

@@ -57,7 +57,7 @@ from checks.privacy.person import (
 )
 from checks.privacy.plate import PlateRecognizer
 from checks.privacy.resident_id import ResidentIdRecognizer
-from checks.privacy.text import FieldText, line_bounds
+from checks.privacy.text import FieldText
 from checks.privacy.uscc import UsccRecognizer
 from checks.registry import register
 from checks.textmodel import TextField
@@ -143,10 +143,10 @@ def regions_of_interest(doc: FieldText, matches: list[Match]) -> list[tuple[int,
     spans: set[tuple[int, int]] = set()
     for m in matches:
         if m.personal:
-            spans.add(line_bounds(doc.text, m.start, m.end))
+            spans.add(doc.table.line_span(m.start))
     for pattern, _ in SPECIAL_CATEGORIES.values():
         for hit in pattern.finditer(doc.text):
-            spans.add(line_bounds(doc.text, hit.start(), hit.end()))
+            spans.add(doc.table.line_span(hit.start()))
     return sorted(spans)
 
 
@@ -168,7 +168,7 @@ def analyse(
     matches = scan(doc, create_recognizers(today, policy))
     regions = regions_of_interest(doc, matches)
     if not regions:
-        return [] if name_finder else [_identifier_finding(fld, m, policy, check) for m in matches]
+        return [] if name_finder else cap_findings([_identifier_finding(fld, m, policy, check) for m in matches])
     names = find_names(doc, regions)
     if name_finder is not None:
         extra = [n for n in name_finder(doc, regions) if not any(_overlap(n, r) for r in names)]
@@ -183,7 +183,19 @@ def analyse(
     people += special_only(doc, names, people)
     findings = [_identifier_finding(fld, m, policy, check) for m in rest]
     findings += [_person_finding(fld, p, policy, check) for p in people]
-    return findings
+    return cap_findings(findings)
+
+
+def cap_findings(findings: list[Finding], limit: int = defaults.MAX_FINDINGS_PER_RULE) -> list[Finding]:
+    """At most ``limit`` findings per rule and field: a list of 10,000 IDs is blocked by the
+    first of them, and reviewers (and the annotated HTML) need no more than a page of them."""
+    counts: dict[str, int] = {}
+    kept = []
+    for f in sorted(findings, key=lambda f: f.start):
+        counts[f.rule] = counts.get(f.rule, 0) + 1
+        if counts[f.rule] <= limit:
+            kept.append(f)
+    return kept
 
 
 def _overlap(a: NameSpan, b: NameSpan) -> bool:

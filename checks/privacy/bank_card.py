@@ -23,7 +23,7 @@ from checks.privacy.resident_id import looks_like_id
 from checks.privacy.text import FieldText
 
 PREFIXES = ("62", "4", "5", "3", "9")
-CONTEXT = re.compile(r"银行卡|卡号|账号|帐号|开户行|开户银行|银行账户|银行帐户|社保卡|借记卡|信用卡|收款账户")
+CONTEXT = re.compile(r"银行卡|卡号|账号|帐号|账户|帐户|开户行|开户银行|社保卡|借记卡|信用卡|存折")
 CONTEXT_WINDOW = 20
 PRIORITY = 70
 

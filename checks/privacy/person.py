@@ -41,6 +41,7 @@ from checks.privacy.base import Match
 from checks.privacy.names import (
     COMPOUND_SURNAMES,
     CUE_WORDS,
+    NAME_STOP_WORDS,
     NOT_IN_GIVEN_NAME,
     OFFICIAL_FOLLOWERS,
     OFFICIAL_TITLES,
@@ -68,7 +69,19 @@ IDENTIFIER_LABELS = (
     "卡号",
     "账号",
 )
-NAME_FOLLOWERS = (*IDENTIFIER_LABELS, "男", "女", "性别", "年龄", "出生", "民族", "汉族", "于", "因", "系", "户籍")
+NAME_FOLLOWERS = (
+    *IDENTIFIER_LABELS,
+    *"男女于因系",
+    "性别",
+    "年龄",
+    "出生",
+    "民族",
+    "汉族",
+    "户籍",
+    "驾驶",
+    "名下",
+    "持有",
+)
 SENTENCE_END = frozenset("。；;！？!?\n")
 NAME_HEADER = re.compile(
     r"姓名|名字|户主|申请人|联系人|当事人|患者|收件人|户名|持卡人|保障对象|救助对象|被处罚人|驾驶人|车主|学生"
@@ -133,6 +146,8 @@ def read_name(text: str, pos: int, end_limit: int | None = None) -> int | None:
         return None
     given = 0
     while i < limit and given < 2 and is_cjk(text[i]) and text[i] not in NOT_IN_GIVEN_NAME:
+        if given == 1 and text[i : i + 2] in NAME_STOP_WORDS:
+            break
         i += 1
         given += 1
     if given == 0:
@@ -186,15 +201,16 @@ def find_names(doc: FieldText, regions: Iterable[tuple[int, int]]) -> list[NameS
                     end = read_name(text, a2, b) if a2 < b else None
                     if end is not None and (end == b or text[end] in SEGMENT_DELIMITERS):
                         found.setdefault(a2, NameSpan(a2, end, "table"))
-        line_start = lo
+        first_segment = True
         for s, e in _segments(text, lo, hi):
+            initial = first_segment
+            first_segment = False
             if not 2 <= e - s <= 4 or s in found:
                 continue
             if read_name(text, s, e) != e:
                 continue
-            initial = s == line_start or text[lo:s].strip(" \t") == ""
             follower = text[e + 1 : e + 3].startswith(("男", "女", "性别"))
-            if initial or follower or _before_identifier(text, e):
+            if initial or follower or _before_identifier(text, e) or _after_identifier(text, s):
                 found[s] = NameSpan(s, e, "bounded")
     names = [n for n in found.values() if not is_official(text, n.start, n.end)]
     if doc.table is not None:
@@ -209,6 +225,12 @@ def _before_identifier(text: str, end: int) -> bool:
     if nxt[:1].isdigit() or (nxt[:1].isascii() and nxt[:1].isupper()):
         return True
     return nxt.startswith(IDENTIFIER_LABELS)
+
+
+def _after_identifier(text: str, start: int) -> bool:
+    # 13812345678（王秀英）: a digit or an upper-case letter right before one delimiter.
+    prev = text[start - 2 : start - 1]
+    return prev.isdigit() or prev in ("X", "x")
 
 
 def _in_official_column(doc: FieldText, pos: int) -> bool:
@@ -248,7 +270,8 @@ def link(doc: FieldText, matches: list[Match], names: list[NameSpan]) -> tuple[l
         chosen: NameSpan | None = None
         row = doc.table.row_span(match.start)
         if row is not None:
-            in_row = [n for n in names if row[0] <= n.start < row[1] and not _overlaps(n, match)]
+            a, b = bisect.bisect_left(starts, row[0]), bisect.bisect_left(starts, row[1])
+            in_row = [n for n in names[a:b] if not _overlaps(n, match)]
             table_names = [n for n in in_row if n.source == "table"]
             chosen = (table_names or in_row or [None])[0]
         else:

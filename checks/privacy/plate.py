@@ -24,7 +24,8 @@ PROVINCES = "京津沪渝冀豫云辽黑湘皖鲁新苏浙赣鄂桂甘晋蒙陕�
 _L = "A-HJ-NP-Z"
 PLATE = re.compile(
     rf"[{PROVINCES}][{_L}][·•・. \-]?"
-    rf"(?:[{_L}0-9]{{4}}[{_L}0-9挂学港澳]|[DF][{_L}0-9][0-9]{{4}}|[0-9]{{5}}[DF])"
+    # New-energy serials first: the ordinary form would stop one character short of them.
+    rf"(?:[DF][{_L}0-9][0-9]{{4}}|[0-9]{{5}}[DF]|[{_L}0-9]{{4}}[{_L}0-9挂学港澳])"
 )
 PRIORITY = 50
 MIN_SERIAL_DIGITS = 3

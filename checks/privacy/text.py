@@ -61,6 +61,8 @@ _GROUP = re.compile(r"[0-9]+[Xx]?")
 MAX_NUMBER_LENGTH = 19
 # Groupings people use are short (6-8-4, 4-4-4-4-3, 3-4-4): five groups cover them.
 MAX_WINDOW_GROUPS = 5
+# Grouped numbers are read only as mobiles (11), old IDs (15), IDs (18) and cards (16-19).
+MIN_WINDOW_LENGTH = 11
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,6 +115,8 @@ def number_candidates(folded: str) -> Iterator[NumberCandidate]:
                 # A piece of a chain is read alone only where the chain breaks at a space.
                 if not whole and not _space_cut(folded, groups, i, j):
                     continue
+                if length < MIN_WINDOW_LENGTH:
+                    continue
                 digits = "".join(folded[a:b] for a, b in groups[i : j + 1]).upper()
                 grouping = tuple(b - a for a, b in groups[i : j + 1])
                 yield NumberCandidate(s, ge, digits, grouping, whole)
@@ -143,6 +147,8 @@ class TableIndex:
         self.line_starts: list[int] = [0]
         for m in re.finditer("\n", text):
             self.line_starts.append(m.end())
+        self._cells: dict[int, list[tuple[int, int]]] = {}
+        self._cell_starts: dict[int, list[int]] = {}
         self.header_line: list[int | None] = []
         current: int | None = None
         for i, ls in enumerate(self.line_starts):
@@ -173,17 +179,29 @@ class TableIndex:
         return self.header_line[i] == i
 
     def cells(self, line: int) -> list[tuple[int, int]]:
-        ls, le = self.line_starts[line], self._line_end(line)
-        result, start = [], ls
-        for m in re.finditer("\t", self.text[ls:le]):
-            result.append((start, ls + m.start()))
-            start = ls + m.end()
-        result.append((start, le))
-        return result
+        cached = self._cells.get(line)
+        if cached is None:
+            ls, le = self.line_starts[line], self._line_end(line)
+            cached, start = [], ls
+            tab = self.text.find("\t", ls, le)
+            while tab >= 0:
+                cached.append((start, tab))
+                start = tab + 1
+                tab = self.text.find("\t", start, le)
+            cached.append((start, le))
+            self._cells[line] = cached
+        return cached
+
+    def line_span(self, pos: int) -> tuple[int, int]:
+        i = self.line_of(pos)
+        return self.line_starts[i], self._line_end(i)
 
     def column_of(self, pos: int) -> int:
-        i = self.line_of(pos)
-        return self.text.count("\t", self.line_starts[i], pos)
+        line = self.line_of(pos)
+        starts = self._cell_starts.get(line)
+        if starts is None:
+            starts = self._cell_starts[line] = [a for a, _ in self.cells(line)]
+        return max(bisect.bisect_right(starts, pos) - 1, 0)
 
     def header_for(self, pos: int) -> str | None:
         """Text of the header cell above ``pos`` (None outside tables or in the header row)."""
