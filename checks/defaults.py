@@ -88,6 +88,14 @@ ATTACHMENT_MAX_CHARS = 20_000_000
 # PDF pages read per document.
 ATTACHMENT_MAX_PDF_PAGES = 3000
 
+# Lexicon categories whose deny terms mark a link as gambling/porn/black-market spam (the
+# entries of lexicons/spam.tsv count whatever their category).
+LINK_SPAM_CATEGORIES = ("赌博", "色情", "黑产")
+
+# Hosts whose link text may name gambling or porn without the link being spam: a government
+# notice titled "打击网络赌博" is reported (warn), not blocked.
+GOVERNMENT_HOST_SUFFIXES = (".gov.cn",)
+
 # --- privacy ---------------------------------------------------------------------------
 # A name at most this many characters before an identifier (same line and sentence) is
 # taken as its holder: "申请人王秀英，女，汉族，身份证号码：…" spans about 20.

@@ -41,9 +41,7 @@ URL_ATTRIBUTE = {
     "object": "data",
 }
 
-VOID_ELEMENTS = frozenset(
-    "area base br col embed hr img input link meta param source track wbr keygen".split()
-)
+VOID_ELEMENTS = frozenset("area base br col embed hr img input link meta param source track wbr keygen".split())
 # Content up to the matching end tag is text, not markup.
 RAW_TEXT_ELEMENTS = frozenset({"script", "style", "textarea", "title", "xmp", "iframe", "noembed"})
 # A start tag of one of these closes an open <p> (HTML's "close a p element").
@@ -89,15 +87,15 @@ _RAW_END = {name: re.compile(rf"</{name}(?![A-Za-z0-9])", re.I) for name in RAW_
 _STYLE_BLOCK = re.compile(r"<style(?![A-Za-z0-9])[^>]*>(.*?)(?:</style\s*>|\Z)", re.S | re.I)
 _CSS_COMMENT = re.compile(r"/\*.*?(?:\*/|\Z)", re.S)
 _CSS_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
-_SIMPLE_SELECTOR = re.compile(r"^([a-z][a-z0-9]*)?((?:[.#][-_a-zA-Z0-9]+)*)$")
+_SIMPLE_SELECTOR = re.compile(r"^([A-Za-z][A-Za-z0-9]*)?((?:[.#][-_a-zA-Z0-9]+)*)$")
+_ZERO_OPACITY_FILTER = re.compile(r"opacity\s*(?:=\s*0(?![.\d])|\(\s*0(?:\.0+)?%?\s*\))")
 _DECLARATION = re.compile(r"""([-a-zA-Z]+)\s*:\s*((?:[^;"'(]|"[^"]*"|'[^']*'|\([^)]*\))*)""")
 _LENGTH = re.compile(r"^([-+]?(?:\d+\.?\d*|\.\d+))(px|pt|em|rem|%|vw|vh|cm|mm|in|ex|ch)?$")
 _TRANSLATE = re.compile(r"translate(x|y|3d)?\(([^)]*)\)")
 _CLIP_RECT = re.compile(r"rect\(([^)]*)\)")
 _WHITESPACE = " \t\n\r\f\u00a0\u3000"
 
-_UNIT_PX = {"px": 1.0, "pt": 4 / 3, "em": 16.0, "rem": 16.0, "ex": 8.0, "ch": 8.0, "cm": 37.8,
-            "mm": 3.78, "in": 96.0}
+_UNIT_PX = {"px": 1.0, "pt": 4 / 3, "em": 16.0, "rem": 16.0, "ex": 8.0, "ch": 8.0, "cm": 37.8, "mm": 3.78, "in": 96.0}
 
 
 @dataclass(frozen=True, slots=True)
@@ -142,6 +140,7 @@ class Link:
     visible_content: bool = False
     has_image: bool = False
     zero_width: bool = False  # zero-width characters in the link text
+    in_link: bool = False  # an image inside an anchor: the anchor is what is reported
     attrs: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -191,9 +190,7 @@ def _parse_colour(value: str) -> tuple[int, int, int, float] | None:
         if len(parts) < 3:
             return None
         try:
-            channels = [
-                round(float(p[:-1]) * 2.55) if p.endswith("%") else round(float(p)) for p in parts[:3]
-            ]
+            channels = [round(float(p[:-1]) * 2.55) if p.endswith("%") else round(float(p)) for p in parts[:3]]
             alpha = 1.0
             if len(parts) > 3:
                 alpha = float(parts[3][:-1]) / 100 if parts[3].endswith("%") else float(parts[3])
@@ -248,6 +245,15 @@ def _length_px(value: str) -> float | None:
         # 100% of anything is at most a screen away; -200vw is certainly off screen.
         return number * 10 if abs(number) >= 100 else number
     return number * _UNIT_PX[unit]
+
+
+def _font_shorthand_size(value: str) -> str:
+    """The font-size in a ``font`` shorthand: ``bold 0/0 a`` gives ``0``; ``700`` is a weight."""
+    for token in re.split(r"[\s/]+", value):
+        m = _LENGTH.match(token)
+        if m and (m.group(2) or float(m.group(1)) == 0):
+            return token
+    return ""
 
 
 def parse_declarations(style: str) -> list[tuple[str, str]]:
@@ -314,24 +320,16 @@ def _apply(parent: Style, tag: str, attrs: dict[str, str], decls: list[tuple[str
             if opaque <= 0.01:
                 box = box or "opacity:0"
         elif prop == "filter":
-            if re.search(r"opacity\s*[=(]\s*0*(?:\.0*)?\s*(?:%\s*)?[)]?$", value) or re.search(
-                r"alpha\(opacity\s*=\s*0\)", value
-            ):
+            if _ZERO_OPACITY_FILTER.search(value):
                 box = box or "filter:opacity(0)"
         elif prop in ("font-size", "font"):
-            size = value.split("/")[0].split()[0] if prop == "font" else value
-            if prop == "font" and not _LENGTH.match(size or ""):
-                sizes = [t for t in re.split(r"[\s/]+", value) if _LENGTH.match(t)]
-                size = sizes[0] if sizes else ""
+            size = value if prop == "font-size" else _font_shorthand_size(value)
             px = _length_px(size) if size else None
             if px is None:
                 continue
-            font_zero = f"{prop}:{size}" if px <= 0.5 else None
+            font_zero = f"{prop}:{value}" if px <= 0.5 else None
         elif prop in ("width", "height", "max-width", "max-height"):
-            px = _length_px(value)
-            if px is not None and px <= 0 and not value.endswith("%"):
-                box = box or f"{prop}:{value}"
-            elif px is not None and px == 0:
+            if _length_px(value) == 0:
                 box = box or f"{prop}:{value}"
         elif prop == "position":
             position = value
@@ -349,10 +347,8 @@ def _apply(parent: Style, tag: str, attrs: dict[str, str], decls: list[tuple[str
             px = _length_px(value)
             if px is None:
                 continue
-            if px <= -defaults.HIDDEN_TEXT_INDENT_PX or px >= limit:
-                indent = f"text-indent:{value}"
-            else:
-                indent = None
+            off = px <= -defaults.HIDDEN_TEXT_INDENT_PX or px >= limit
+            indent = f"text-indent:{value}" if off else None
         elif prop == "transform":
             for m in _TRANSLATE.finditer(value):
                 for token in m.group(2).split(","):
@@ -421,10 +417,10 @@ class _Stylesheet:
 
 
 def _parse_selector(selector: str) -> tuple[str | None, frozenset[str], str | None] | None:
-    m = _SIMPLE_SELECTOR.match(selector.lower() if selector[:1].isalpha() else selector)
+    m = _SIMPLE_SELECTOR.match(selector)
     if not m or not selector:
         return None
-    tag = m.group(1)
+    tag = m.group(1).lower() if m.group(1) else None
     classes = frozenset(re.findall(r"\.([-_a-zA-Z0-9]+)", m.group(2)))
     ids = re.findall(r"#([-_a-zA-Z0-9]+)", m.group(2))
     if len(ids) > 1:
@@ -464,6 +460,10 @@ class _Scanner:
         self.refresh: list[Link] = []
         self.base_href: str | None = None
         self.open_link: Link | None = None
+        # CMS bodies repeat the same tags (<p style="…">) thousands of times: parse each
+        # distinct tag text once, and compute each (parent style, tag) combination once.
+        self.tags: dict[str, tuple[dict[str, str], list[tuple[str, str]]]] = {}
+        self.styles: dict[tuple[Style, str], Style] = {}
 
     def style(self) -> Style:
         return self.stack[-1][1] if self.stack else _ROOT
@@ -514,15 +514,28 @@ class _Scanner:
             link.visible_content = True
 
     def _start(self, lname: str, tag_text: str, lt: int, pos: int) -> int:
-        has_attrs = len(tag_text) > len(lname) + 2
-        attrs = parse_attributes(tag_text, len(lname)) if has_attrs else {}
+        parsed = self.tags.get(tag_text)
+        if parsed is None:
+            has_attrs = len(tag_text) > len(lname) + 2
+            attrs = parse_attributes(tag_text, len(lname)) if has_attrs else {}
+            decls = self.sheet.declarations(lname, attrs)
+            if "style" in attrs:
+                decls = decls + parse_declarations(attrs["style"])
+            parsed = (attrs, decls)
+            if len(self.tags) < _MEMO_SIZE:
+                self.tags[tag_text] = parsed
+        attrs, decls = parsed
         self._implied_close(lname, lt)
-        decls = self.sheet.declarations(lname, attrs)
-        if "style" in attrs:
-            decls = decls + parse_declarations(attrs["style"])
         parent = self.style()
-        style = _apply(parent, lname, attrs, decls) if (attrs or decls or lname in (
-            "noscript", "template")) else parent
+        if attrs or decls or lname in ("noscript", "template", "a"):
+            key = (parent, tag_text)
+            style = self.styles.get(key)
+            if style is None:
+                style = _apply(parent, lname, attrs, decls)
+                if len(self.styles) < _MEMO_SIZE:
+                    self.styles[key] = style
+        else:
+            style = parent
         link = self._link(lname, attrs, style, lt, pos)
         if lname == "base" and self.base_href is None and attrs.get("href"):
             self.base_href = clean_url(attrs["href"])
@@ -569,6 +582,7 @@ class _Scanner:
         link.box_reason = style.box or style.visibility
         link.hidden_classes = [c for c in attrs.get("class", "").split() if c.lower() in HIDDEN_CLASS_NAMES]
         link.attrs = {k: attrs[k] for k in ("title", "alt", "rel", "target") if k in attrs}
+        link.in_link = self.open_link is not None
         self.links.append(link)
         return link
 
@@ -614,6 +628,7 @@ class _Scanner:
 
 
 _ROOT = Style()
+_MEMO_SIZE = 20_000
 
 
 def scan_links(source: str) -> ScanResult:

@@ -10,6 +10,10 @@ from checks.base import Check
 BUILTIN_MODULES = (
     "checks.sensitive",
     "checks.typo",
+    "checks.disclosure",
+    "checks.docformat",
+    "checks.link",
+    "checks.reachability",
     "checks.privacy",
     "checks.secret",
 )
