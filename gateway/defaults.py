@@ -54,9 +54,12 @@ SERVE_WORKERS = 2
 SERVE_THREADS = 4
 SERVE_BIND = "127.0.0.1:8700"
 
-# Reviewer web UI: session cookies are Secure (HTTPS only); `sanshen serve` on a loopback
-# http address turns this off for local use and says so.
+# Reviewer web UI: session cookies are Secure (sent over HTTPS only; browsers also send them
+# to http://127.0.0.1 and localhost, which are treated as secure origins, so `make run` works).
 SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+# Lax: the session is not sent on cross-site POSTs (CSRF defence in depth).
+SESSION_COOKIE_SAMESITE = "Lax"
 
 # Failed logins of one account before it is locked, and for how long (seconds).
 LOGIN_MAX_FAILURES = 5
@@ -75,3 +78,24 @@ CLAIM_TIMEOUT_MINUTES = 60
 # How often each process checks the database for a newly published lexicon (seconds);
 # the fallback when the Redis notification is missed.
 LEXICON_POLL_SECONDS = 2
+
+# --- Operations (gateway/observability) ---
+
+# Sentry DSN for error reports; empty disables Sentry. Events are scrubbed of draft text.
+SENTRY_DSN = ""
+
+# Sentry environment tag and the share of requests traced (0: errors only, no tracing).
+SENTRY_ENVIRONMENT = "production"
+SENTRY_TRACES_SAMPLE_RATE = 0.0
+
+# Log lines of `sanshen serve` and `sanshen worker`: json (one object per line, for log
+# shippers) or text (terminals). Both carry ids and rule codes, never document text.
+LOG_FORMAT = "json"
+LOG_LEVEL = "INFO"
+
+# Serve Prometheus metrics at /metrics (keep it off the public side of the proxy).
+METRICS_ENABLED = True
+
+# host:port where `sanshen worker` serves its own /metrics (checks and callbacks run there);
+# empty: no worker metrics endpoint.
+WORKER_METRICS_BIND = ""

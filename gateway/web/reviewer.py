@@ -53,13 +53,13 @@ def login():
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         password = request.form.get("password", "")
-        try:
-            with db.session() as s:
-                user = authenticate(s, username, password, request.remote_addr or "?")
-                user_id = user.id
-        except AccountError as exc:
-            error = str(exc)
-        else:
+        user_id = None
+        with db.session() as s:
+            try:
+                user_id = authenticate(s, username, password, request.remote_addr or "?").id
+            except AccountError as exc:
+                error = str(exc)  # caught inside the session: the failed attempt is committed
+        if user_id is not None:
             session.clear()
             session["uid"] = user_id
             session.permanent = False
