@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 import traceback
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -30,6 +30,31 @@ log = logging.getLogger("sanshen.checks")
 
 # Name under which attachment reading is reported as pending or failed.
 ATTACHMENTS = "attachments"
+
+# Observers see every check run as (check name, seconds, exception or None). The service uses
+# them for latency metrics and error reports; checks/ itself stays free of metrics and Sentry.
+CheckObserver = Callable[[str, float, BaseException | None], None]
+_observers: list[CheckObserver] = []
+
+
+def add_observer(observer: CheckObserver) -> None:
+    """Register a process-wide observer of check runs (idempotent)."""
+    if observer not in _observers:
+        _observers.append(observer)
+
+
+def remove_observer(observer: CheckObserver) -> None:
+    if observer in _observers:
+        _observers.remove(observer)
+
+
+def _notify(name: str, seconds: float, error: BaseException | None) -> None:
+    for observer in tuple(_observers):
+        try:
+            observer(name, seconds, error)
+        except Exception as exc:
+            # Observing must never change a verdict.
+            log.warning("check observer failed with %s", type(exc).__name__)
 
 
 @dataclass(frozen=True)
@@ -171,13 +196,17 @@ class Engine:
     @staticmethod
     def _extract_attachments(model: TextModel) -> list[Finding]:
         """Add attachment text to the model; unreadable files become findings, never crashes."""
+        started = time.perf_counter()
         try:
             from checks.attachments import add_attachment_fields
 
-            return add_attachment_fields(model)
+            found = add_attachment_fields(model)
         except Exception as exc:
             log.error("attachment extraction failed with %s", type(exc).__name__)
+            _notify(ATTACHMENTS, time.perf_counter() - started, exc)
             return [engine_error(ATTACHMENTS)]
+        _notify(ATTACHMENTS, time.perf_counter() - started, None)
+        return found
 
     @staticmethod
     def _wants(check: Check, ctx: CheckContext) -> bool:
@@ -185,12 +214,14 @@ class Engine:
             return check.wants(ctx)
         except Exception as exc:
             log.error("check %s failed to decide with %s", check.name, type(exc).__name__)
+            _notify(check.name, 0.0, exc)
             return True
 
     @staticmethod
     def _run_one(check: Check, ctx: CheckContext) -> list[Finding]:
+        started = time.perf_counter()
         try:
-            return list(check.run(ctx))
+            found = list(check.run(ctx))
         except Exception as exc:
             # Only the exception type and code locations: messages may quote draft text.
             log.error(
@@ -199,7 +230,10 @@ class Engine:
                 type(exc).__name__,
                 "".join(traceback.format_tb(exc.__traceback__)),
             )
+            _notify(check.name, time.perf_counter() - started, exc)
             return [engine_error(check.name)]
+        _notify(check.name, time.perf_counter() - started, None)
+        return found
 
 
 def _relocate(findings: list[Finding], model: TextModel) -> list[Finding]:

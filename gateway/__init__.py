@@ -58,6 +58,9 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         response.headers["X-Request-Id"] = g.get("request_id", "")
         return response
 
+    from gateway import observability
+
+    observability.init_app(app)  # logs context, access log, /metrics, Sentry
     return app
 
 

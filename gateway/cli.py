@@ -194,8 +194,14 @@ def serve(dev: bool, bind: str | None, workers: int | None) -> None:
         return
     from gunicorn.app.base import BaseApplication
 
+    from gateway import observability
+
+    settings = observability.prepare_serve(app)  # JSON logs, clean multiprocess metrics folder
+
     class Gunicorn(BaseApplication):
         def load_config(self) -> None:
+            for key, value in settings.items():
+                self.cfg.set(key, value)
             self.cfg.set("bind", bind)
             self.cfg.set("workers", workers or app.config["SERVE_WORKERS"])
             self.cfg.set("threads", app.config["SERVE_THREADS"])
@@ -219,11 +225,12 @@ def worker(burst: bool) -> None:
     from rq import Worker
     from rq.serializers import JSONSerializer
 
-    from gateway import jobs
+    from gateway import jobs, observability
     from gateway.checking import engine_for
     from gateway.queue import job_queue
 
     app = _app()
+    observability.init_worker(app)  # JSON logs (RQ's too), optional /metrics
     jobs.set_worker_app(app)
     engine_for(app)  # load once in the parent; work horses inherit it
     stop = threading.Event()
@@ -239,9 +246,9 @@ def worker(burst: bool) -> None:
     if not burst:
         threading.Thread(target=sweeper, name="sanshen-sweeper", daemon=True).start()
     try:
-        Worker([job_queue.queue()], connection=job_queue.redis, serializer=JSONSerializer).work(
-            burst=burst, with_scheduler=True
-        )
+        observability.worker_class(Worker)(
+            [job_queue.queue()], connection=job_queue.redis, serializer=JSONSerializer
+        ).work(burst=burst, with_scheduler=True)
     finally:
         stop.set()
 
