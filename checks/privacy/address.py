@@ -45,6 +45,7 @@ INSTITUTION = re.compile(
 )
 PLACE_WORD = re.compile(r"省|市|区|县|镇|乡|村|路|街|巷|弄|道|里|小区|社区|花园|苑|庄|屯|家园|公寓|组")
 ENDS_PRECISE = re.compile(r"[0-9一二三四五六七八九十]+(?:号|室|户|组|号楼)")
+DWELLING_OR_GROUP = re.compile(r"单元|室|户|[0-9一二三四五六七八九十]+组|号楼|栋|幢")
 DELIMITERS = "：:，,。；;、\n\t（()）【】 "
 MAX_BACK = 40
 MAX_FORWARD = 40
@@ -85,6 +86,10 @@ class AddressRecognizer(Recognizer):
             if not precise:
                 continue
             end = start + precise[-1].end()
+            # 住所 is also a company's registered seat: without a room, unit or village group
+            # it is read as an office, not a home.
+            if m.group().startswith("住所") and not DWELLING_OR_GROUP.search(folded[start:end]):
+                continue
             if INSTITUTION.search(folded[start:end]):
                 continue
             seen_end = max(seen_end, end)

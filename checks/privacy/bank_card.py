@@ -4,7 +4,8 @@
 123) or 6 + rest, with a valid Luhn digit. Luhn alone passes about one random number in
 ten, so a card also needs an issuer prefix (62 UnionPay; 4, 5, 3 dual-brand; 9 early
 domestic cards) or a context word (银行卡, 卡号, 账号, 开户行 …) shortly before it or in its
-table column's header.
+table column's header. A number labelled as something else (编号, 订单号, No.) needs a card
+word to count.
 
 Overlaps: a valid resident ID or an organisation's USCC wins (higher priority in the
 resolver). An 18-digit number shaped like an ID (region + birth date) with a wrong check
@@ -25,6 +26,9 @@ from checks.privacy.text import FieldText
 PREFIXES = ("62", "4", "5", "3", "9")
 CONTEXT = re.compile(r"银行卡|卡号|账号|帐号|账户|帐户|开户行|开户银行|社保卡|借记卡|信用卡|存折")
 CONTEXT_WINDOW = 20
+# Labels of other long numbers: a Luhn-valid 编号 or 订单号 is not a card unless a card word
+# says so.
+OTHER_NUMBER = re.compile(r"(?:编号|订单号|单号|文号|流水号|序号|案号|证号|批号|条码|No\.?|NO\.?)[：: ]?$")
 PRIORITY = 70
 
 
@@ -68,6 +72,8 @@ class BankCardRecognizer(Recognizer):
             if looks_like_id(value, self.today) and not context:
                 continue
             if not (value.startswith(PREFIXES) or context):
+                continue
+            if not context and OTHER_NUMBER.search(doc.text[max(0, cand.start - 8) : cand.start]):
                 continue
             yield Match(
                 recognizer=self.name,

@@ -73,6 +73,12 @@ CUE_WORDS = (
     "密接人员",
     "死者",
     "家属",
+    "市民",
+    "村民",
+    "居民",
+    "群众",
+    "获奖者",
+    "志愿者",
 )
 
 # Titles and roles of people acting in office: their names are published on purpose.

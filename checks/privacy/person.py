@@ -81,6 +81,7 @@ NAME_FOLLOWERS = (
     "驾驶",
     "名下",
     "持有",
+    "的",
 )
 SENTENCE_END = frozenset("。；;！？!?\n")
 NAME_HEADER = re.compile(
@@ -185,7 +186,8 @@ def find_names(doc: FieldText, regions: Iterable[tuple[int, int]]) -> list[NameS
             pos = m.end()
             while pos < hi and pos - m.end() < 2 and text[pos] in "：: ":
                 pos += 1
-            end = read_name(text, pos, hi) if pos < hi else None
+            # 和 is a surname but after a noun it is "and": 学生和家长.
+            end = read_name(text, pos, hi) if pos < hi and text[pos] != "和" else None
             # The name must end where names end (a delimiter, a digit, 男/女, 身份证 …):
             # "学生和家长" and "患者信息泄露" are nouns after the cue, not names.
             if end is not None and (end >= hi or not is_cjk(text[end]) or text.startswith(NAME_FOLLOWERS, end)):
