@@ -21,6 +21,7 @@ from functools import lru_cache
 from typing import Any
 
 from checks.base import Check, CheckContext
+from checks.echo import echo
 from checks.finding import Finding, Severity
 from checks.registry import register
 
@@ -224,7 +225,7 @@ class DisclosureCheck(Check):
                     field=field,
                     start=start,
                     end=end,
-                    text=text,
+                    text=echo(text),
                     message=f"正文标注“{text.strip('（）()')}”与公开属性“{attribute}”不一致",
                     overridable=severity is not Severity.BLOCK,
                     details={"marking": meant, "metadata": attribute},
@@ -237,7 +238,7 @@ class DisclosureCheck(Check):
                     field=field,
                     start=start,
                     end=end,
-                    text=text,
+                    text=echo(text),
                     message="正文中的公开属性标注前后不一致",
                     details={"markings": sorted(seen)},
                 )
@@ -376,7 +377,7 @@ class DisclosureCheck(Check):
             field=f"metadata.{key}",
             start=0,
             end=end,
-            text=text,
+            text=echo(text),
             message=message,
             suggestion=suggestion,
             overridable=overridable,

@@ -22,6 +22,7 @@ from typing import Any
 from checks import defaults
 from checks.base import Check, CheckContext
 from checks.disclosure import parse_date
+from checks.echo import echo
 from checks.finding import Finding, Severity
 from checks.linkscan import links_of, text_span
 from checks.registry import register
@@ -245,7 +246,7 @@ class FormatCheck(Check):
             field=field,
             start=problem.start,
             end=problem.end,
-            text=problem.text,
+            text=echo(problem.text),
             message="发文字号不规范：" + "；".join(_PROBLEM_MESSAGES[p] for p in problem.problems),
             suggestion=problem.suggestion,
             category="公文格式",
@@ -275,7 +276,7 @@ class FormatCheck(Check):
             field="metadata.doc_number",
             start=0,
             end=end,
-            text=text,
+            text=echo(text),
             message=message,
             category="公文格式",
         )
@@ -299,8 +300,8 @@ class FormatCheck(Check):
                         field="body",
                         start=start,
                         end=start + len(stripped),
-                        text=stripped,
-                        message=f"正文发文字号与元数据“{value}”不一致",
+                        text=echo(stripped),
+                        message=f"正文发文字号与元数据“{echo(value, 40)}”不一致",
                         category="公文格式",
                     )
                 return
@@ -335,7 +336,7 @@ class FormatCheck(Check):
                 field=fld.name,
                 start=m.start(),
                 end=m.end(),
-                text=m.group(),
+                text=echo(m.group()),
                 message=message,
                 suggestion=suggestion if exists else None,
                 category="公文格式",
@@ -349,7 +350,7 @@ class FormatCheck(Check):
                 field=fld.name,
                 start=m.start("date"),
                 end=m.end("date"),
-                text=m.group("date"),
+                text=echo(m.group("date")),
                 message="成文日期应用阿拉伯数字标全年、月、日",
                 suggestion=converted,
                 category="公文格式",
@@ -376,7 +377,7 @@ class FormatCheck(Check):
             field="body",
             start=first.start("date"),
             end=first.end("date"),
-            text=first.group("date"),
+            text=echo(first.group("date")),
             message=f"正文成文日期与元数据成文日期（{written.year}年{written.month}月{written.day}日）不一致",
             category="公文格式",
         )
@@ -414,7 +415,7 @@ class FormatCheck(Check):
                 field="body",
                 start=item.start,
                 end=item.end,
-                text=item.name,
+                text=echo(item.name),
                 message="正文列出的附件未随稿件上传",
                 category="附件",
             )
@@ -432,7 +433,7 @@ class FormatCheck(Check):
                 field=f"attachment:{name}",
                 start=0,
                 end=0,
-                text=name,
+                text=echo(name),
                 message="附件未在正文附件说明中列出",
                 category="附件",
             )

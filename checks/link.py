@@ -16,6 +16,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 
 from checks import defaults
 from checks.base import Check, CheckContext
+from checks.echo import echo
 from checks.finding import Finding, Severity
 from checks.lexicon import Entry
 from checks.linkscan import Link, links_of, text_span
@@ -227,10 +228,10 @@ class LinkCheck(Check):
             link,
             "link.spam",
             severity,
-            f"{_TAG_NAMES.get(link.tag, '链接')}{first.where}含{first.category}类垃圾信息“{first.term}”",
+            f"{_TAG_NAMES.get(link.tag, '链接')}{first.where}含{first.category}类垃圾信息“{echo(first.term, 40)}”",
             span=span,
             category=first.category,
-            details={"url": target[:500], "terms": sorted({h.term for h in hits})},
+            details={"url": target[:500], "terms": sorted({echo(h.term, 80) for h in hits})},
         )
 
     def _url_rules(
@@ -244,7 +245,7 @@ class LinkCheck(Check):
     ) -> Iterator[Finding]:
         raw = link.url
         if link.tag == "script":
-            where = f"（{host}）" if host else ""
+            where = f"（{echo(host, 80)}）" if host else ""
             message = f"正文含外部脚本{where}" if raw else "正文含内嵌脚本"
             yield self._finding(ctx, link, "link.script", Severity.WARN, message, details={"url": target[:500]})
         if not raw:
@@ -302,7 +303,7 @@ class LinkCheck(Check):
                 link,
                 "link.intranet",
                 Severity.WARN,
-                f"链接指向内网或保留地址（{host}），公众无法访问",
+                f"链接指向内网或保留地址（{echo(host, 80)}），公众无法访问",
                 span=span,
                 details={"url": target[:500]},
             )
@@ -329,12 +330,16 @@ class LinkCheck(Check):
             field="body",
             start=start,
             end=end,
-            text=text[:200],
+            text=echo(text),
             message=message,
-            suggestion=suggestion,
+            suggestion=echo(suggestion, 2000) if suggestion else None,
             category=category,
-            details={"tag": link.tag, **(details or {})},
+            details={"tag": link.tag, **_echo_details(details or {})},
         )
+
+
+def _echo_details(details: dict) -> dict:
+    return {k: echo(v, 500) if isinstance(v, str) else v for k, v in details.items()}
 
 
 def _malformed(raw: str, scheme: str) -> str | None:

@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 from checks import defaults
 from checks.base import Check, CheckContext
+from checks.echo import echo
 from checks.finding import Finding, Severity
 from checks.link import base_url, resolve, spam_hits
 from checks.linkscan import links_of, text_span
@@ -359,12 +360,12 @@ class LinkReachabilityCheck(Check):
             field=target.field,
             start=target.start,
             end=target.end,
-            text=target.text,
+            text=echo(target.text),
             message=message,
             details={
-                "url": target.url[:500],
+                "url": echo(target.url, 500),
                 "status": result.status,
-                "final_url": result.final_url[:500],
+                "final_url": echo(result.final_url, 500),
             },
         )
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checks.attachments.limits import Budget
+from checks.echo import echo
 from checks.finding import Finding, Severity
 from checks.policy import DEFAULT_MASKS
 from checks.textmodel import TextField
@@ -91,7 +92,7 @@ def file_finding(
         field=f"attachment:{label}{field_suffix}",
         start=start,
         end=end,
-        text=text,
+        text=echo(text),
         message=message,
         details={"attachment": label, **(details or {})},
     )
@@ -105,7 +106,7 @@ def span_finding(field_name: str, rule: str, message: str, start: int, end: int,
         field=field_name,
         start=start,
         end=end,
-        text=text[:50],
+        text=echo(text, 50),
         message=message,
         details={"attachment": label},
     )
