@@ -430,12 +430,15 @@ class FormatCheck(Check):
                 check=self.name,
                 rule="format.attachment_unmentioned",
                 severity=Severity.INFO,
-                field=f"attachment:{name}",
+                # On the body (which fails to name it), not on the attachment's own text, whose
+                # fields are re-addressed to their first page or paragraph.
+                field="body",
                 start=0,
                 end=0,
                 text=echo(name),
-                message="附件未在正文附件说明中列出",
+                message=f"附件“{echo(name, 60)}”未在正文附件说明中列出",
                 category="附件",
+                details={"attachment": echo(name, 200)},
             )
 
     @staticmethod

@@ -574,7 +574,7 @@ def test_when_a_reader_fails_unexpectedly_then_the_engine_still_answers(monkeypa
     [
         ("<p>附件：1.名单</p><p>2.通知</p>", ["名单.xlsx", "通知.docx"], []),
         ("<p>附件：1.名单</p><p>2.通知</p>", ["名单.xlsx"], [("format.attachment_missing", "body")]),
-        ("<p>现印发。</p>", ["名单.xlsx"], [("format.attachment_unmentioned", "attachment:名单.xlsx")]),
+        ("<p>现印发。</p>", ["名单.xlsx"], [("format.attachment_unmentioned", "body")]),
     ],
 )
 def test_when_attachments_and_the_body_disagree_then_the_format_check_says_which(

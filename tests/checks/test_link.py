@@ -467,3 +467,57 @@ def test_when_links_exist_then_the_synchronous_answer_lists_reachability_as_pend
     without = engine.check(Draft(body_html="<p>没有链接</p><a href='#top'>顶部</a>"))
     assert with_links.pending_checks == ["link_reachability"]
     assert without.pending_checks == []
+
+
+def _fake_web(routes: dict[str, tuple[int, str | None]]):
+    def opener(method, scheme, address, port, host, path, timeout):
+        return routes.get(f"{scheme}://{host}{path}", (404, None))
+
+    return opener
+
+
+def _public(host: str, port: int) -> list[str]:
+    return ["93.184.216.34"]  # a public address; never contacted, the opener is fake
+
+
+@pytest.mark.parametrize(
+    ("routes", "rules"),
+    [
+        ({"https://old.qingdao.gov.cn/": (302, "https://www.qingdao.gov.cn/")}, []),
+        ({"https://old.qingdao.gov.cn/": (302, "https://casino.example/")}, ["link.redirect_offsite"]),
+        ({"https://old.qingdao.gov.cn/": (301, "/new")}, ["link.broken"]),
+    ],
+)
+def test_when_a_link_redirects_to_another_site_then_warn(
+    routes: dict[str, tuple[int, str | None]], rules: list[str]
+) -> None:
+    routes = {**routes, "https://www.qingdao.gov.cn/": (200, None), "https://casino.example/": (200, None)}
+    check = LinkReachabilityCheck(lambda ctx: Prober([], resolver=_public, opener=_fake_web(routes)))
+    engine = Engine(SPAM, checks=[check])
+    report = engine.check(Draft(body_html='<a href="https://old.qingdao.gov.cn/">旧网址</a>'), include_async=True)
+    assert [f.rule for f in report.findings] == rules
+
+
+def test_when_there_are_more_links_than_the_limit_then_the_rest_are_listed_as_unchecked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from checks import defaults
+
+    monkeypatch.setattr(defaults, "LINK_MAX_URLS", 2)
+    routes = {f"https://www.qingdao.gov.cn/{n}": (200, None) for n in range(5)}
+    check = LinkReachabilityCheck(lambda ctx: Prober([], resolver=_public, opener=_fake_web(routes)))
+    body = "".join(f'<a href="https://www.qingdao.gov.cn/{n}">第{n}条</a>' for n in range(5))
+    report = Engine(SPAM, checks=[check]).check(Draft(body_html=body), include_async=True)
+    [finding] = report.findings
+    assert (finding.rule, finding.severity) == ("link.not_checked", Severity.INFO)
+    assert len(finding.details["urls"]) == 3
+
+
+@pytest.mark.parametrize(
+    ("host", "domain"),
+    [("www.qingdao.gov.cn", "qingdao.gov.cn"), ("a.b.example.com", "example.com"), ("x.com.cn", "x.com.cn")],
+)
+def test_when_hosts_are_compared_then_the_registrable_domain_is_used(host: str, domain: str) -> None:
+    from checks.reachability import registrable_domain
+
+    assert registrable_domain(host) == domain
