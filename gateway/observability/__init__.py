@@ -105,7 +105,7 @@ def init_worker(app: Flask) -> None:
     bind = app.config.get("WORKER_METRICS_BIND") or ""
     if bind:
         # Jobs run in forked work horses: their counts must go to files to be seen.
-        metrics.use_multiprocess(Path(app.instance_path) / "prometheus-worker")
+        metrics.use_multiprocess(metrics.directory(Path(app.instance_path) / "prometheus-worker"))
         metrics.serve_worker_metrics(bind, app)
 
 
@@ -114,7 +114,7 @@ def prepare_serve(app: Flask) -> dict[str, Any]:
     (our log format for gunicorn's own lines, dead workers removed from the metrics)."""
     level, kind = app.config.get("LOG_LEVEL", "INFO"), app.config.get("LOG_FORMAT", "json")
     setup_logging(level, kind)
-    metrics.use_multiprocess(Path(app.instance_path) / "prometheus")
+    metrics.use_multiprocess(metrics.directory(Path(app.instance_path) / "prometheus"))
     return {"logconfig_dict": gunicorn_logconfig(level, kind), "child_exit": child_exit}
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 from contextvars import ContextVar
 from typing import Any
 
+from rq import get_current_job
+
 # Only these keys ever reach a log line or a Sentry tag from the context.
 FIELDS = ("request_id", "site", "review_id", "delivery_id", "job_id", "job")
 
@@ -29,12 +31,7 @@ def clear() -> None:
 
 
 def _job_fields() -> dict[str, str] | None:
-    try:
-        from rq import get_current_job
-
-        job = get_current_job()
-    except Exception:
-        return None
+    job = get_current_job()
     if job is None:
         return None
     fields = {"job_id": job.id, "job": job.func_name or ""}

@@ -101,6 +101,12 @@ def get() -> _Metrics:
     return _metrics
 
 
+def directory(default: Path) -> Path:
+    """``PROMETHEUS_MULTIPROC_DIR`` when the deployment names one (per container), else ``default``."""
+    configured = os.environ.get(MULTIPROC_ENV)
+    return Path(configured) if configured else default
+
+
 def use_multiprocess(directory: Path, *, clean: bool = True) -> Path:
     """Switch this process (and the processes it forks) to multiprocess mode in ``directory``.
 
