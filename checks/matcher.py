@@ -67,15 +67,17 @@ class Matcher:
         self.normalizer = normalizer
         self.max_noise_run = max_noise_run
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
-        pattern_ids: dict[str, int] = {}
-        self._lengths = array("i")
-        self._latin_start = bytearray()
-        self._latin_end = bytearray()
-        self._allow = bytearray()
-        entries_by_pattern: list[list[Entry]] = []
+        entries = lexicon.entries
+        keys = normalizer.fold_terms([entry.term for entry in entries])
         symbols = symbol_table()
-        for entry in lexicon.entries:
-            key = normalizer.fold_term(entry.term)
+        encoded = "\n".join(keys).translate(symbols).split("\n".translate(symbols)) if keys else []
+        pattern_ids: dict[str, int] = {}
+        lengths: list[int] = []
+        latin_start = bytearray()
+        latin_end = bytearray()
+        allow = bytearray()
+        entries_by_pattern: list[list[Entry]] = []
+        for entry, key, encoded_key in zip(entries, keys, encoded, strict=True):
             if len(key) < defaults.MIN_TERM_LENGTH:
                 raise LexiconError(
                     f"{entry.source}: term is shorter than {defaults.MIN_TERM_LENGTH} characters "
@@ -86,15 +88,20 @@ class Matcher:
                 pid = len(entries_by_pattern)
                 pattern_ids[key] = pid
                 entries_by_pattern.append([])
-                self._lengths.append(len(key))
-                self._latin_start.append(is_ascii_word_char(key[0]))
-                self._latin_end.append(is_ascii_word_char(key[-1]))
-                self._allow.append(0)
-                self._automaton.add_word(key.translate(symbols), pid)
+                lengths.append(len(key))
+                # Folded text is NFKC'd and case-folded already: a plain ASCII test suffices.
+                latin_start.append(key[0].isascii() and key[0].isalnum())
+                latin_end.append(key[-1].isascii() and key[-1].isalnum())
+                allow.append(0)
+                self._automaton.add_word(encoded_key, pid)
             if entry.kind == "allow":
-                self._allow[pid] = 1
+                allow[pid] = 1
             else:
                 entries_by_pattern[pid].append(entry)
+        self._lengths = array("i", lengths)
+        self._latin_start = latin_start
+        self._latin_end = latin_end
+        self._allow = allow
         self._entries = [tuple(group) for group in entries_by_pattern]
         self.pattern_count = len(entries_by_pattern)
         if self.pattern_count:

@@ -112,6 +112,15 @@ class Normalizer:
         """A lexicon term folded exactly as text is, so both sides meet."""
         return self.normalize(term).text
 
+    def fold_terms(self, terms: list[str]) -> list[str]:
+        """Many terms at once: one pass over the joined text instead of one call per term
+        (a million-entry lexicon folds in seconds). Terms never contain a line break."""
+        if "\n" not in self.noise:
+            parts = self.normalize("\n".join(terms)).text.split("\n")
+            if len(parts) == len(terms):
+                return parts
+        return [self.fold_term(term) for term in terms]
+
     def normalize(self, text: str) -> NormalizedText:
         tables = _fold_tables(self.noise)
         one_to_one = tables.one_to_one
