@@ -59,6 +59,8 @@ class Check(ABC):
     name: ClassVar[str]
     # Slow checks (network, NER on long texts, attachments) run in the worker, not inline.
     asynchronous: ClassVar[bool] = False
+    # Reads the CMS's metadata (公开属性, 文号…): meaningless for a bare file with none.
+    needs_metadata: ClassVar[bool] = False
 
     def wants(self, ctx: CheckContext) -> bool:
         """False when the check has nothing to look at in this draft (no links, no model)."""

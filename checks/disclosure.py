@@ -114,6 +114,7 @@ def parse_date(value: Any) -> tuple[date | None, str | None]:
 @register
 class DisclosureCheck(Check):
     name = "disclosure"
+    needs_metadata = True
 
     def run(self, ctx: CheckContext) -> Iterator[Finding]:
         metadata = ctx.draft.metadata

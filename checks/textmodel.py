@@ -106,8 +106,7 @@ class TextField:
         """Field name and offsets for a span, re-addressed to its segment if there are any."""
         if not self.segments:
             return self.name, start, end
-        starts = [s for s, _ in self.segments]
-        i = bisect.bisect_right(starts, start) - 1
+        i = bisect.bisect_right(self.segments, start, key=lambda segment: segment[0]) - 1
         if i < 0:
             return self.name, start, end
         seg_start, label = self.segments[i]

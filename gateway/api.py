@@ -83,6 +83,10 @@ def parse_request(body: bytes, site: Site) -> ReviewRequest:
             f"（第 {exc.lineno} 行第 {exc.colno} 列）" if isinstance(exc, json.JSONDecodeError) else "（不是 UTF-8）"
         )
         raise errors.MalformedRequest(f"请求体不是合法的 JSON{where}") from None
+    where = _nul_path(payload)
+    if where is not None:
+        # JSON may escape it, but no document text holds U+0000 and PostgreSQL text cannot.
+        raise errors.ValidationFailed(f"{where}: contains a NUL character (\\u0000)")
     try:
         parsed = ReviewRequest.model_validate(payload)
     except ValidationError as exc:
@@ -95,6 +99,24 @@ def parse_request(body: bytes, site: Site) -> ReviewRequest:
         except transport.UnsafeDestination as exc:
             raise errors.ValidationFailed(f"callback_url: {exc}") from None
     return parsed
+
+
+def _nul_path(value: Any, path: str = "") -> str | None:
+    """Dotted path of the first string (or key) holding U+0000, or None."""
+    stack: list[tuple[Any, str]] = [(value, path)]
+    while stack:
+        item, where = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return where or "body"
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                if "\x00" in key:
+                    return where or "body"
+                stack.append((child, f"{where}.{key}" if where else key))
+        elif isinstance(item, list):
+            stack.extend((child, f"{where}.{i}") for i, child in enumerate(item))
+    return None
 
 
 def _replay_or_claim(session: Session, site: Site, msg_id: str, digest: str) -> Response | None:
@@ -157,7 +179,7 @@ def check_now() -> Response:
         site, _ = authenticate(session, body)
         parsed = parse_request(body, site)
         policy = site_policy(site)
-    report = engine_for().check(parsed.to_draft(), policy)
+    report = engine_for(site_id=site.id).check(parsed.to_draft(), policy)
     return json_response(report.to_dict())
 
 

@@ -44,7 +44,7 @@ def _context(text: str | None, finding: Finding, width: int):
     return context
 
 
-def _print_table(console, name: str, report, model) -> None:
+def _print_table(console, name: str, report, model, skipped: list[str]) -> None:
     from rich.table import Table
 
     from checks import defaults
@@ -56,6 +56,8 @@ def _print_table(console, name: str, report, model) -> None:
     )
     if report.pending_checks:
         console.print(f"  未运行的异步检查: {', '.join(report.pending_checks)}")
+    if skipped:
+        console.print(f"  无元数据，未运行: {', '.join(skipped)}（可用 --metadata 提供公开属性等）")
     if not report.findings:
         return
     table = Table(show_lines=False, expand=False)
@@ -84,8 +86,20 @@ def _print_table(console, name: str, report, model) -> None:
 @click.option("--lexicons", type=click.Path(path_type=Path, file_okay=False), help="Lexicon folder.")
 @click.option("--policy", "policy_file", type=click.Path(path_type=Path, dir_okay=False), help="Site policy JSON.")
 @click.option("--check-links", is_flag=True, help="Also fetch links (the only check that uses the network).")
+@click.option(
+    "--metadata",
+    "metadata_json",
+    default=None,
+    help='CMS metadata for non-JSON files, e.g. \'{"disclosure": "主动公开"}\'; without it, '
+    "metadata checks are skipped.",
+)
 def check(
-    files: tuple[Path, ...], as_json: bool, lexicons: Path | None, policy_file: Path | None, check_links: bool
+    files: tuple[Path, ...],
+    as_json: bool,
+    lexicons: Path | None,
+    policy_file: Path | None,
+    check_links: bool,
+    metadata_json: str | None,
 ) -> None:
     """Check draft FILES (.html, .txt, .json request bodies, .docx, .xlsx, .pdf).
 
@@ -97,11 +111,14 @@ def check(
     from checks.lexicon import Lexicon, default_directory
     from checks.policy import Policy
     from checks.textmodel import TextModel
-    from gateway.drafts import draft_from_file
+    from gateway.drafts import draft_from_file, has_metadata
 
     try:
         engine = Engine(Lexicon.from_directory(lexicons or default_directory()))
         policy = Policy.from_dict(json.loads(policy_file.read_text("utf-8"))) if policy_file else Policy()
+        metadata = json.loads(metadata_json) if metadata_json else None
+        if metadata is not None and not isinstance(metadata, dict):
+            raise ValueError("--metadata must be a JSON object")
     except (CheckEngineError, OSError, ValueError) as exc:
         click.echo(f"sanshen: {exc}", err=True)
         sys.exit(EXIT_ERROR)
@@ -110,7 +127,7 @@ def check(
     status = 0
     for path in files:
         try:
-            draft = draft_from_file(path)
+            draft = draft_from_file(path, metadata)
         except CheckEngineError as exc:
             status = EXIT_ERROR
             if as_json:
@@ -123,13 +140,17 @@ def check(
                 click.echo(f"sanshen: {exc}", err=True)
             continue
         model = TextModel(draft)
-        report = engine.check(draft, policy, include_async=True, only=names, model=model)
+        # A bare file carries no CMS metadata: checks of 公开属性 and the like would only
+        # report that it is missing, so they are skipped and named as skipped.
+        skipped = [] if has_metadata(draft) else [c.name for c in engine.checks if c.needs_metadata]
+        wanted = [name for name in names if name not in skipped]
+        report = engine.check(draft, policy, include_async=True, only=wanted, model=model)
         if status != EXIT_ERROR:
             status = max(status, int(report.verdict))
         if as_json:
-            print(json.dumps({"file": str(path), **report.to_dict()}, ensure_ascii=False))
+            print(json.dumps({"file": str(path), **report.to_dict(), "skipped_checks": skipped}, ensure_ascii=False))
         else:
-            _print_table(console, str(path), report, model)
+            _print_table(console, str(path), report, model, skipped)
     sys.exit(status)
 
 
@@ -455,3 +476,225 @@ def audit_verify() -> None:
     for problem in problems:
         click.echo(f"entry {problem.entry_id}: {problem.problem}")
     sys.exit(1)
+
+
+@main.group()
+def lexicon() -> None:
+    """Lexicon overlays in the database: import, export, test, publish, versions, rollback.
+
+    Changes are drafts until `sanshen lexicon publish`; every process then swaps to the
+    new lexicon without a restart.
+    """
+
+
+def _lexicon_scope(site_id: str | None, all_sites: bool) -> str | None:
+    if bool(site_id) == all_sites:
+        click.echo("sanshen: give either --site SITE or --all-sites", err=True)
+        sys.exit(EXIT_ERROR)
+    return None if all_sites else site_id
+
+
+def _lexicon_fail(exc: Exception) -> None:
+    click.echo(f"sanshen: {exc}", err=True)
+    sys.exit(EXIT_ERROR)
+
+
+@lexicon.command("import")
+@click.argument("file", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option("--site", "site_id", default=None, help="The site whose overlay receives the entries.")
+@click.option("--all-sites", is_flag=True, help="Entries for every site instead of one.")
+@click.option("--kind", type=click.Choice(["deny", "typo", "term", "allow"]), required=True)
+@click.option("--category", required=True, help="Category for rows that do not name one.")
+@click.option("--severity", type=click.Choice(["info", "warn", "block"]), default="warn", show_default=True)
+@click.option("--note", default="", help="Basis of the entries, for rows without a note column.")
+@click.option("--format", "fmt", type=click.Choice(["auto", "tsv", "csv", "lines"]), default="auto", show_default=True)
+@click.option("--documents", default=50, show_default=True, help="Recent documents for the findings impact.")
+@click.option("--dry-run", is_flag=True, help="Report errors, conflicts and impact; write nothing.")
+def lexicon_import(
+    file: Path,
+    site_id: str | None,
+    all_sites: bool,
+    kind: str,
+    category: str,
+    severity: str,
+    note: str,
+    fmt: str,
+    documents: int,
+    dry_run: bool,
+) -> None:
+    """Import FILE (TSV/CSV with a header, `term[,suggestion[,note]]` lines, or one term per line)."""
+    from gateway import lexicons as lx
+    from gateway.db import db
+
+    app = _app()
+    scope = _lexicon_scope(site_id, all_sites)
+    defaults = {"kind": kind, "category": category, "severity": severity, "note": note}
+    try:
+        text = lx.decode_upload(file.read_bytes())
+        with db.session() as session:
+            parsed = lx.parse_import(text, fmt, defaults, scope)
+            plan = lx.plan_import(app, session, None, scope, parsed, documents)
+            for line, message in parsed.errors:
+                click.echo(f"{file.name}:{line}: {message}", err=True)
+            for conflict in plan.conflicts:
+                action = "skipped" if conflict.kind == "kind" else "severity overridden"
+                click.echo(f"{file.name}:{conflict.line}: {conflict.message} ({action})")
+            click.echo(
+                f"{lx.scope_label(scope)}: {len(plan.new)} new, {len(plan.updates)} changed, "
+                f"{len(plan.unchanged)} unchanged, {len(plan.conflicts)} conflicts, {len(parsed.errors)} errors"
+            )
+            if plan.impact is not None:
+                i = plan.impact
+                click.echo(
+                    f"impact on the last {i.documents} documents: {i.before} → {i.after} findings "
+                    f"({i.after - i.before:+d}) in {i.documents_changed} documents"
+                )
+                for rule, hit, count in i.added[:10]:
+                    click.echo(f"  + {hit}\t{rule}\t{count}")
+                for rule, hit, count in i.removed[:10]:
+                    click.echo(f"  - {hit}\t{rule}\t{count}")
+            if parsed.errors:
+                sys.exit(EXIT_ERROR)
+            if dry_run:
+                click.echo("dry run: nothing written")
+                return
+            counts = lx.apply_import(session, None, plan, f"cli:{file.name}")
+    except lx.LexiconAdminError as exc:
+        _lexicon_fail(exc)
+    click.echo(
+        f"written: {counts['added']} added, {counts['updated']} updated, {counts['skipped']} skipped; "
+        "run `sanshen lexicon publish --note …` to put them in force"
+    )
+
+
+@lexicon.command("export")
+@click.option("--site", "site_id", default=None, help="A site (default: the all-sites overlay).")
+@click.option(
+    "--what",
+    type=click.Choice(["overlay", "merged", "draft"]),
+    default="overlay",
+    show_default=True,
+    help="overlay: the scope's own entries (importable); merged/draft: the whole lexicon, published or draft.",
+)
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False), default=None)
+def lexicon_export(site_id: str | None, what: str, output: Path | None) -> None:
+    """Print entries in the shipped TSV format."""
+    from gateway import lexicons as lx
+    from gateway.db import db
+
+    app = _app()
+    with db.session() as session:
+        if what == "overlay":
+            body = lx.export_overlay(session, site_id)
+        else:
+            body = lx.export_merged(app, session, site_id, published=what == "merged")
+    if output is None:
+        click.echo(body, nl=False)
+    else:
+        output.write_text(body, encoding="utf-8")
+        click.echo(f"written to {output}", err=True)
+
+
+@lexicon.command("test")
+@click.argument("text_or_file")
+@click.option("--site", "site_id", default=None, help="Use this site's lexicon (default: all-sites only).")
+@click.option("--draft", is_flag=True, help="Use the unpublished draft instead of the published lexicon.")
+def lexicon_test(text_or_file: str, site_id: str | None, draft: bool) -> None:
+    """Run the lexicon checks over TEXT (or a file) and print the hits. Exit 0/1/2 by verdict."""
+    from rich.console import Console
+
+    from checks.textmodel import TextModel
+    from gateway import lexicons as lx
+    from gateway.checking import build_engine, merged_lexicon, shipped_lexicon
+    from gateway.db import db
+    from gateway.drafts import draft_from_file
+
+    app = _app()
+    path = Path(text_or_file)
+    try:
+        document = draft_from_file(path) if path.is_file() else lx.text_draft(text_or_file)
+    except CheckEngineError as exc:
+        _lexicon_fail(exc)
+    with db.session() as session:
+        overlays = lx.draft_overlays(session) if draft else lx.published_overlays(session)
+        policy = None
+        if site_id is not None:
+            from gateway.checking import site_policy
+            from gateway.models import Site
+
+            site = session.get(Site, site_id)
+            if site is None:
+                _lexicon_fail(Exception(f"no site {site_id}"))
+            policy = site_policy(site)
+    engine = build_engine(merged_lexicon(shipped_lexicon(app), overlays, site_id))
+    model = TextModel(document)
+    report = engine.check(document, policy, only=lx.LEXICON_CHECKS, model=model)
+    name = str(path) if path.is_file() else "text"
+    _print_table(Console(highlight=False), f"{name} ({'draft' if draft else 'published'})", report, model)
+    sys.exit(int(report.verdict))
+
+
+@lexicon.command("publish")
+@click.option("--note", required=True, help="What changed and why.")
+@click.option("--site", "sites", multiple=True, help="Publish only these sites (repeatable; '*' = all-sites).")
+def lexicon_publish(note: str, sites: tuple[str, ...]) -> None:
+    """Publish the draft overlays; every process swaps to them without a restart."""
+    from gateway import lexicons as lx
+    from gateway.checking import announce
+    from gateway.db import db
+
+    app = _app()
+    scope = [lx.parse_scope(s) for s in sites] or None
+    try:
+        with db.session() as session:
+            publication = lx.publish(session, None, note, scope)
+            publication_id, count = publication.id, len(publication.entries)
+    except lx.LexiconAdminError as exc:
+        _lexicon_fail(exc)
+    told = announce(app, publication_id)
+    click.echo(
+        f"published #{publication_id} ({count} overlay entries); "
+        + ("processes notified" if told else "Redis unavailable: processes pick it up by polling")
+    )
+
+
+@lexicon.command("versions")
+@click.option("--diff", "compare", nargs=2, type=int, default=None, help="OLD NEW: show the changes between two.")
+def lexicon_versions(compare: tuple[int, int] | None) -> None:
+    """List publications, newest first (or the changes between two)."""
+    from gateway import lexicons as lx
+    from gateway.db import db
+
+    _app()
+    with db.session() as session:
+        if compare:
+            try:
+                changes = lx.publication_diff(session, compare[0], compare[1])
+            except lx.LexiconAdminError as exc:
+                _lexicon_fail(exc)
+            for c in changes:
+                detail = ", ".join(f"{k}: {c.before[k]!r} → {c.after[k]!r}" for k in c.fields) if c.fields else ""
+                click.echo(f"{c.status}\t{c.site or lx.GLOBAL}\t{c.term}\t{c.kind}\t{detail}".rstrip())
+            return
+        for p in lx.publications(session):
+            click.echo(f"#{p.id}\t{p.published_at:%Y-%m-%d %H:%M:%S}\t{p.published_by}\t{len(p.entries)}\t{p.note}")
+
+
+@lexicon.command("rollback")
+@click.argument("publication_id", type=int)
+@click.option("--note", required=True, help="Why.")
+def lexicon_rollback(publication_id: int, note: str) -> None:
+    """Restore the overlays to publication PUBLICATION_ID and publish that as a new version."""
+    from gateway import lexicons as lx
+    from gateway.checking import announce
+    from gateway.db import db
+
+    app = _app()
+    try:
+        with db.session() as session:
+            publication = lx.rollback(session, None, publication_id, note)
+            new_id = publication.id
+    except lx.LexiconAdminError as exc:
+        _lexicon_fail(exc)
+    announce(app, new_id)
+    click.echo(f"rolled back to #{publication_id}, published as #{new_id}")

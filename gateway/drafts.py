@@ -32,7 +32,19 @@ def describe_validation_error(exc: ValidationError) -> str:
     return f"{where}: {first['msg']}"
 
 
-def draft_from_file(path: Path) -> Draft:
+def draft_from_file(path: Path, metadata: dict | None = None) -> Draft:
+    """A draft from a file; ``metadata`` stands in for the CMS's for non-JSON files."""
+    draft = _read_draft(path)
+    if metadata is not None and path.suffix.lower() != ".json":
+        draft.metadata = dict(metadata)
+    return draft
+
+
+def has_metadata(draft: Draft) -> bool:
+    return any(value not in (None, "") for value in draft.metadata.values())
+
+
+def _read_draft(path: Path) -> Draft:
     try:
         data = path.read_bytes()
     except OSError as exc:

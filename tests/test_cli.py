@@ -115,3 +115,22 @@ def test_when_lexicon_folder_is_broken_then_exit_3(tmp_path) -> None:
     result = invoke(folder, str(path))
     assert result.exit_code == 3
     assert "x.tsv:1: header must be" in result.output
+
+
+def test_when_plain_file_has_no_metadata_then_metadata_checks_are_skipped_and_named(tmp_path, lexicon_dir) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("通知\n请各单位认真落实。", "utf-8")
+    line = json.loads(invoke(lexicon_dir, "--json", str(path)).output)
+    assert line["skipped_checks"] == ["disclosure"]
+    assert line["verdict"] == "pass"
+
+
+def test_when_metadata_is_given_then_disclosure_rules_apply(tmp_path, lexicon_dir) -> None:
+    path = tmp_path / "a.txt"
+    path.write_text("通知\n请各单位认真落实。", "utf-8")
+    result = invoke(lexicon_dir, "--json", "--metadata", '{"disclosure": "不予公开"}', str(path))
+    line = json.loads(result.output)
+    assert line["skipped_checks"] == []
+    assert line["verdict"] == "block"
+    assert any(f["check"] == "disclosure" for f in line["findings"])
+    assert result.exit_code == 2

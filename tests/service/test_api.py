@@ -96,6 +96,8 @@ def test_when_a_bad_request_is_corrected_then_the_same_webhook_id_can_be_used(cl
             "document.attachments.0.content_base64",
         ),
         (dumps(review_body(metadata={"disclosure": 5})), 422, "validation_failed", "document.metadata.disclosure"),
+        (dumps(review_body(id="\x00")), 422, "validation_failed", "document.id: contains a NUL character"),
+        (dumps(review_body(body_html="<p>a\x00b</p>")), 422, "validation_failed", "document.body_html: contains a NUL"),
         (
             dumps({**review_body(), "callback_url": "https://evil.example/x"}),
             422,
