@@ -20,11 +20,12 @@ from checks import defaults
 from checks.lexicon import default_directory
 
 _WORD = re.compile(r"(?<![0-9A-Za-z])[A-Za-z]+(?:['’][a-z]+)?(?![0-9A-Za-z])")
-# Technical tokens: URLs, e-mail addresses, host names, paths, file names, code-ish things.
-_TECHNICAL = re.compile(
-    r"(?:https?|ftp|file)://\S+|www\.\S+|[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+"
-    r"|[A-Za-z0-9_-]+(?:[./\\:][A-Za-z0-9_-]+)+|[A-Za-z]*_[A-Za-z_]*"
-)
+# Runs of characters that make up English words and technical tokens alike. Scanning for
+# these first keeps the cost proportional to the Latin text, not to the whole draft.
+_ASCII_RUN = re.compile(r"[A-Za-z0-9._%+\-/\\:@#?=&~'’]+")
+# A run is technical (URL, e-mail, host, path, file name, identifier) when it has one of
+# these, or a dot between two letters or digits.
+_TECHNICAL_MARK = re.compile(r"[@/\\:_#=&~%]|[A-Za-z0-9]\.[A-Za-z0-9]")
 
 _spellchecker_lock = threading.Lock()
 
@@ -84,18 +85,16 @@ def find_misspellings(
     directory = directory or _default_directory()
     allowed = _word_list("english_allow.txt", directory) | {w.lower() for w in extra_allowed}
     syllables = _word_list("pinyin_syllables.txt", directory)
-    technical = [m.span() for m in _TECHNICAL.finditer(text)]
     candidates = []
-    t = 0
-    for m in _WORD.finditer(text):
-        while t < len(technical) and technical[t][1] <= m.start():
-            t += 1
-        if t < len(technical) and technical[t][0] <= m.start() < technical[t][1]:
+    for run in _ASCII_RUN.finditer(text):
+        token = run.group()
+        if _TECHNICAL_MARK.search(token) or token.lower().startswith("www"):
             continue
-        word = m.group().replace("’", "'")
-        if not _checkable(word) or word.lower() in allowed:
-            continue
-        candidates.append((m.start(), m.end(), word))
+        for m in _WORD.finditer(token):
+            word = m.group().replace("’", "'")
+            if not _checkable(word) or word.lower() in allowed:
+                continue
+            candidates.append((run.start() + m.start(), run.start() + m.end(), word))
     if not candidates:
         return
     with _spellchecker_lock:  # pyspellchecker keeps caches that are not thread-safe
