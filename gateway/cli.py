@@ -630,7 +630,7 @@ def lexicon_test(text_or_file: str, site_id: str | None, draft: bool) -> None:
     model = TextModel(document)
     report = engine.check(document, policy, only=lx.LEXICON_CHECKS, model=model)
     name = str(path) if path.is_file() else "text"
-    _print_table(Console(highlight=False), f"{name} ({'draft' if draft else 'published'})", report, model)
+    _print_table(Console(highlight=False), f"{name} ({'draft' if draft else 'published'})", report, model, [])
     sys.exit(int(report.verdict))
 
 

@@ -65,7 +65,7 @@ def _settle(review: Review, report: Report, site: Site) -> None:
 def submit(session: Session, app: Flask, site: Site, request: ReviewRequest, raw_body: bytes) -> tuple[int, Review]:
     """Check a draft synchronously and record it; returns (HTTP status, review)."""
     draft = request.to_draft()
-    engine = engine_for(app)
+    engine = engine_for(app, site.id)
     report = engine.check(draft, site_policy(site))
 
     document = session.execute(
@@ -124,7 +124,7 @@ def complete(session: Session, app: Flask, review_id: str) -> bool:
     site = session.get(Site, review.site_id)
     assert revision is not None and site is not None
     request = ReviewRequest.model_validate_json(revision.request_body)
-    report = engine_for(app).check(request.to_draft(), site_policy(site), include_async=True)
+    report = engine_for(app, site.id).check(request.to_draft(), site_policy(site), include_async=True)
     claimed = session.execute(
         update(Review)
         .where(Review.id == review_id, Review.status == "pending")

@@ -35,4 +35,4 @@ def _template_globals() -> dict:
     }
 
 
-from gateway.web import admin, reviewer  # noqa: E402,F401 - routes register on import
+from gateway.web import admin, lexicon, reviewer  # noqa: E402,F401 - routes register on import
