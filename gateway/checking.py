@@ -170,6 +170,9 @@ class LexiconWatch:
         self._last_poll = time.monotonic()
         self._thread_pid: int | None = None
         self.subscribed = False
+        # A forked child (work horse, gunicorn worker) checks once, before its first check,
+        # that the snapshot it inherited is still the newest: the parent may be mid-swap.
+        self._verify_inherited = self._snapshot is not None
 
     # -- serving -------------------------------------------------------------------
 
@@ -182,7 +185,8 @@ class LexiconWatch:
         if self.threaded and self._thread_pid != os.getpid():
             self.start()
         snapshot = self._snapshot
-        if snapshot is None:
+        if snapshot is None or self._verify_inherited:
+            self._verify_inherited = False
             snapshot = self.refresh()
         elif self.poll_due():
             self._poll_from_request()

@@ -25,6 +25,7 @@ from gateway import create_app
 from gateway import lexicons as lx
 from gateway.checking import announce, engine_for, watch_for
 from gateway.db import db
+from gateway.models import Review
 from gateway.queue import job_queue
 from tests.conftest import dumps, hmac_signature, review_body
 
@@ -38,8 +39,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(app, port: int, poll_seconds: float, log: Path) -> subprocess.Popen:
-    env = {
+def service_env(app, poll_seconds: float) -> dict[str, str]:
+    return {
         **os.environ,
         "SANSHEN_DATABASE_URL": app.config["DATABASE_URL"],
         "SANSHEN_REDIS_URL": app.config["REDIS_URL"],
@@ -48,6 +49,10 @@ def start_server(app, port: int, poll_seconds: float, log: Path) -> subprocess.P
         "SANSHEN_LEXICON_POLL_SECONDS": str(poll_seconds),
         "SANSHEN_LOG_FORMAT": "text",
     }
+
+
+def start_server(app, port: int, poll_seconds: float, log: Path) -> subprocess.Popen:
+    env = service_env(app, poll_seconds)
     command = [str(Path(sys.executable).parent / "sanshen"), "serve", "--bind", f"127.0.0.1:{port}", "--workers", "1"]
     return subprocess.Popen(command, env=env, start_new_session=True, stdout=log.open("wb"), stderr=subprocess.STDOUT)
 
@@ -186,6 +191,49 @@ def test_when_no_message_arrives_then_the_second_process_polls_the_database(
     print(f"polling pick-up: {pickup:.3f} s (poll every {poll} s)")
     assert pickup < poll + 1.5
     assert_no_failed_request(clients)
+
+
+def test_when_a_term_is_published_then_a_running_worker_uses_it_for_the_next_job(
+    app, client, site, signed, tmp_path
+) -> None:
+    site_id, secret = site
+    log = tmp_path / "worker.log"
+    command = [str(Path(sys.executable).parent / "sanshen"), "worker"]
+    worker = subprocess.Popen(
+        command, env=service_env(app, 60), start_new_session=True, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while subscribers(app) < 1 and time.monotonic() < deadline:  # the worker is up and listening
+            assert worker.poll() is None, log.read_text(errors="replace")[-3000:]
+            time.sleep(0.1)
+        assert subscribers(app) >= 1, log.read_text(errors="replace")[-3000:]
+        assert announce(app, publish_term(app, site_id))
+        # An attachment makes the review pending: the worker finishes it in a forked work horse.
+        payload = review_body(body_html=f"<p>稿件中出现了{TERM}。</p>")
+        payload["document"]["attachments"] = [{"name": "附件.txt", "content_type": "text/plain", "content_base64": ""}]
+        body = dumps(payload)
+        answer = client.post("/v1/reviews", data=body, headers=signed(secret, body))
+        assert answer.status_code == 202, answer.json
+        review_id = answer.json["review_id"]
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            with app.app_context(), db.session() as s:
+                review = s.get(Review, review_id)
+                if review.status != "pending":
+                    texts = [f.data["text"] for f in review.findings]
+                    break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the worker did not finish the review:\n" + log.read_text(errors="replace")[-3000:])
+        assert TERM in texts
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait(5)
 
 
 def test_when_redis_is_down_then_engines_keep_serving_and_publications_arrive_by_polling(app, site, tmp_path) -> None:
