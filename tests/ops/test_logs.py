@@ -112,8 +112,6 @@ def test_when_reviews_with_identifiers_go_through_api_and_worker_then_logs_hold_
     assert leaks(written) == []  # … the handler does not write it
     assert leaks(raw) == []  # and our own code never passes content to logging at all
     assert review_id in written and "engine.error" in written
-    if dump := __import__("os").environ.get("SANSHEN_DUMP_LOG"):
-        __import__("pathlib").Path(dump).write_text(written)
 
 
 def test_when_a_request_is_served_then_one_json_access_line_carries_ids_not_query(
