@@ -97,8 +97,14 @@ _OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
 IPV4 = re.compile(rf"(?<![0-9.]){_OCTET}(?:\.{_OCTET}){{3}}(?![0-9])(?!\.[0-9])")
 HOST_RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.-]*")
 # Full-width punctuation is folded to ASCII before matching, so "，" ends a path as ",".
-UNC = re.compile(r"\\\\[A-Za-z0-9][A-Za-z0-9._$-]*\\[^\s\\/:*?\"<>|,;]+")
-FILE_URL = re.compile(r"(?i:file):(?://|\\\\)[^\s\"'<>,;]*")
+UNC = re.compile(r"\\\\[A-Za-z0-9][A-Za-z0-9._$-]*\\[^\s\\/:*?\"<>|,;，。；]+")
+FILE_URL = re.compile(r"(?i:file):(?://|\\\\)[^\s\"'<>,;，。；]*")
+# Cheap tests run before the expensive scans: most drafts mention no password, key, IP or
+# intranet host at all, and a substring test costs a fraction of a regex scan.
+IP_HINT = re.compile(r"[0-9]\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]")
+PASSWORD_HINTS = ("密码", "口令", "pass", "pwd")
+KEYWORD_HINTS = ("key", "secret", "token", "密钥", "秘钥", "令牌")
+CLOUD_HINTS = ("LTAI", "AKIA", "AKID", "-----BEGIN", "eyJ")
 ATTRIBUTE_URL = re.compile(r"(?i:href|src|action)[ \t]*=[ \t]*[\"']?(?P<url>[^\"'\s>]{1,2048})")
 BOOK_TITLE_REACH = 120
 NOT_IP_BEFORE = ("第", "版本", "版本号", "V", "v", "version", "Version")
@@ -315,16 +321,20 @@ class SecretCheck(Check):
 
     def _credentials(self, fld: TextField, folded: str, policy: Policy) -> Iterator[Finding]:
         candidates: list[tuple[int, int, str, Severity]] = []
-        for pattern, kind in ((PEM_PRIVATE, "private_key"), (JWT, "jwt"), (CLOUD_KEY_ID, "access_key_id")):
-            candidates += [(m.start(), m.end(), kind, Severity.BLOCK) for m in pattern.finditer(folded)]
-        for m in PASSWORD.finditer(folded):
+        lower = folded.lower()
+        if any(h in folded for h in CLOUD_HINTS):
+            for pattern, kind in ((PEM_PRIVATE, "private_key"), (JWT, "jwt"), (CLOUD_KEY_ID, "access_key_id")):
+                candidates += [(m.start(), m.end(), kind, Severity.BLOCK) for m in pattern.finditer(folded)]
+        passwords = PASSWORD.finditer(folded) if any(h in lower for h in PASSWORD_HINTS) else ()
+        keywords = KEYWORD.finditer(folded) if any(h in lower for h in KEYWORD_HINTS) else ()
+        for m in passwords:
             value_start, value_end = self._value_span(folded, m)
             value = folded[value_start:value_end]
             if len(value) < defaults.CREDENTIAL_MIN_LENGTH or not any(c.isalnum() for c in value):
                 continue
             severity = Severity.WARN if m.group("key") in WEAK_DEFAULT_KEYS else Severity.BLOCK
             candidates.append((value_start, value_end, "password", severity))
-        for m in KEYWORD.finditer(folded):
+        for m in keywords:
             value_start, value_end = self._value_span(folded, m)
             value = folded[value_start:value_end]
             generic = m.group("key").lower() in ("token", "secret", "令牌")
@@ -376,7 +386,13 @@ class SecretCheck(Check):
     def _intranet_spans(self, folded: str, policy: Policy) -> Iterator[tuple[int, int, str, Severity]]:
         taken_starts: list[int] = []
         taken_ends: list[int] = []
-        for pattern, kind in ((FILE_URL, "file_url"), (UNC, "unc_path")):
+        lower = folded.lower()
+        paths = []
+        if "file:" in lower:
+            paths.append((FILE_URL, "file_url"))
+        if "\\\\" in folded:
+            paths.append((UNC, "unc_path"))
+        for pattern, kind in paths:
             for m in pattern.finditer(folded):
                 taken_starts.append(m.start())
                 taken_ends.append(m.end())
@@ -389,7 +405,7 @@ class SecretCheck(Check):
             i = bisect.bisect_right(taken_starts, pos) - 1
             return i >= 0 and pos < taken_ends[i]
 
-        for m in IPV4.finditer(folded):
+        for m in IPV4.finditer(folded) if IP_HINT.search(folded) else ():
             if inside_path(m.start()):
                 continue
             severity = _private_ip_severity(m.group())
@@ -400,7 +416,8 @@ class SecretCheck(Check):
                 continue
             yield m.start(), m.end(), "private_ip", severity
         suffixes = tuple(s.lower() for s in policy.intranet_suffixes)
-        for m in HOST_RUN.finditer(folded):
+        hosts = HOST_RUN.finditer(folded) if any(s in lower for s in suffixes) else ()
+        for m in hosts:
             host = m.group().rstrip(".-").lower()
             if "." not in host or inside_path(m.start()):
                 continue
@@ -411,6 +428,10 @@ class SecretCheck(Check):
     def _intranet_in_links(self, fld: TextField, policy: Policy) -> Iterator[Finding]:
         """Link targets are not in the plain text; report them at the link's first character."""
         assert fld.source is not None and fld.src_start is not None
+        lower = fld.source.lower()
+        suffixes = tuple(s.lower() for s in policy.intranet_suffixes)
+        if not ("file:" in lower or "\\\\" in lower or IP_HINT.search(lower) or any(s in lower for s in suffixes)):
+            return
         for m in ATTRIBUTE_URL.finditer(fld.source):
             url = fold(m.group("url"))
             found = next(iter(self._intranet_spans(url, policy)), None)

@@ -53,6 +53,7 @@ from checks.privacy.person import (
     Person,
     find_names,
     link,
+    special_categories,
     special_only,
 )
 from checks.privacy.plate import PlateRecognizer
@@ -144,9 +145,14 @@ def regions_of_interest(doc: FieldText, matches: list[Match]) -> list[tuple[int,
     for m in matches:
         if m.personal:
             spans.add(doc.table.line_span(m.start))
-    for pattern, _ in SPECIAL_CATEGORIES.values():
+    for key, (pattern, _) in SPECIAL_CATEGORIES.items():
         for hit in pattern.finditer(doc.text):
-            spans.add(doc.table.line_span(hit.start()))
+            span = doc.table.line_span(hit.start())
+            if span in spans:
+                continue
+            if key == "minor" and not special_categories(doc.text[max(0, hit.start() - 4) : hit.end()]):
+                continue  # a 岁 after an adult age
+            spans.add(span)
     return sorted(spans)
 
 

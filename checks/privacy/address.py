@@ -31,11 +31,15 @@ DWELLING = re.compile(
     r"|[0-9]{1,3}单元[0-9]{0,5}(?:室|户|号)?"
     r"|[0-9]{1,5}号[0-9]{1,3}-[0-9]{1,3}(?:-[0-9]{1,5})?(?:室|户)?"
 )
+# Literal alternatives only, so the scan skips ahead on their first characters; "，住…"
+# (流调 style) and a line starting with 住 are separate patterns for the same reason.
 RESIDENCE_LABEL = re.compile(
     r"家庭住址|家庭地址|居住地址|现住址|现居住地|现居住|现居|现住|家住|住址|户籍地址|户籍所在地|户籍地|住所地|住所"
-    r"|(?:(?<=[，,;；])|^)住(?=[\u4e00-\u9fff])",
-    re.M,
 )
+BARE_LIVES = re.compile(r"[，,;；]住(?=[\u4e00-\u9fff])|^住(?=[\u4e00-\u9fff])", re.M)
+# Where a dwelling part can be: its key word. The full DWELLING pattern runs only around
+# these, never from every digit of the text.
+DWELLING_KEY = re.compile(r"号楼|栋|幢|座|号院|单元|号[0-9]{1,3}-")
 OFFICE_LABEL = re.compile(
     r"办公地址|单位地址|通讯地址|联系地址|受理地点|办理地点|咨询地点|服务地址|地址：?[^，。\n]{0,4}(?:局|中心)"
 )
@@ -47,6 +51,7 @@ PLACE_WORD = re.compile(r"省|市|区|县|镇|乡|村|路|街|巷|弄|道|里|�
 ENDS_PRECISE = re.compile(r"[0-9一二三四五六七八九十]+(?:号|室|户|组|号楼)")
 DWELLING_OR_GROUP = re.compile(r"单元|室|户|[0-9一二三四五六七八九十]+组|号楼|栋|幢")
 DELIMITERS = "：:，,。；;、\n\t（()）【】 "
+ADDRESS_LEADERS = "在于住到至往是为的"
 MAX_BACK = 40
 MAX_FORWARD = 40
 PRIORITY = 30
@@ -74,7 +79,11 @@ class AddressRecognizer(Recognizer):
     def find(self, doc: FieldText) -> Iterator[Match]:
         folded = doc.folded
         seen_end = -1
-        for m in RESIDENCE_LABEL.finditer(folded):
+        labels = list(RESIDENCE_LABEL.finditer(folded))
+        if "住" in folded:
+            labels += [m for m in BARE_LIVES.finditer(folded)]
+            labels.sort(key=lambda m: m.start())
+        for m in labels:
             start = m.end()
             while start < len(folded) and folded[start] in "：: ":
                 start += 1
@@ -94,13 +103,25 @@ class AddressRecognizer(Recognizer):
                 continue
             seen_end = max(seen_end, end)
             yield self._match(start, end, folded[start:end], labelled=True)
-        for m in DWELLING.finditer(folded):
+        last = -1
+        for key in DWELLING_KEY.finditer(folded):
+            if key.start() < last:
+                continue
+            m = DWELLING.search(folded, max(0, key.start() - 5), min(len(folded), key.end() + 12))
+            if m is None or m.end() <= key.start():
+                continue
+            last = m.end()
             dwelling = m.group()
             if not ("单元" in dwelling or dwelling.endswith(("室", "户")) or "-" in dwelling):
                 continue
             if m.start() < seen_end:
                 continue
             start = _extend_left(folded, m.start())
+            # "侯某某在青岛市…501室", "居住于…": the address starts after the verb, not at the
+            # person before it.
+            cut = max(folded.rfind(ch, start, m.start()) for ch in ADDRESS_LEADERS)
+            if cut >= 0:
+                start = cut + 1
             end = m.end()
             if start == m.start() or not PLACE_WORD.search(folded[start:end]):
                 continue

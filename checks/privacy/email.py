@@ -62,6 +62,8 @@ class EmailRecognizer(Recognizer):
 
     def find(self, doc: FieldText) -> Iterator[Match]:
         text, folded = doc.text, doc.folded
+        if "@" not in folded:
+            return
         for run in _RUN.finditer(folded):
             piece = run.group()
             if "@" not in piece:

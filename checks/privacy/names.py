@@ -75,11 +75,12 @@ CUE_WORDS = (
     "家属",
     "市民",
     "村民",
-    "居民",
-    "群众",
     "获奖者",
     "志愿者",
 )
+# Cues that are ordinary nouns too (市民关心的问题, 学生和家长): the name after them must end
+# at a delimiter or a digit, not run on into more words.
+WEAK_CUES = frozenset({"市民", "村民", "获奖者", "志愿者", "学生", "家属", "病例", "对象", "人员", "死者"})
 
 # Titles and roles of people acting in office: their names are published on purpose.
 OFFICIAL_TITLES = (

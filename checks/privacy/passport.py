@@ -20,9 +20,11 @@ from collections.abc import Iterator
 
 from checks.finding import Severity
 from checks.privacy.base import Match, Recognizer
-from checks.privacy.text import FieldText
+from checks.privacy.text import FieldText, is_ascii_alnum
 
-_TOKEN = re.compile(r"[0-9A-Za-z]+")
+# Every shape starts with a capital letter and has 9-15 characters; the boundaries are
+# checked in code (a token inside a longer code is not an identifier).
+_TOKEN = re.compile(r"[A-Z][0-9A-Z]{8,14}")
 PASSPORT = re.compile(r"[GE][0-9]{8}|E[A-HJ-NP-Z][0-9]{7}")
 HK_MACAO_PASS = re.compile(r"C[0-9]{8}|C[A-HJ-NP-Z][0-9]{7}")
 HOME_RETURN = re.compile(r"[HM][0-9]{8}(?:[0-9]{2})?")
@@ -42,11 +44,14 @@ class PassportRecognizer(Recognizer):
 
     def find(self, doc: FieldText) -> Iterator[Match]:
         folded = doc.folded
+        n = len(folded)
         for m in _TOKEN.finditer(folded):
             token = m.group()
-            if not 9 <= len(token) <= 15:
-                continue
             start, end = m.span()
+            if (start > 0 and is_ascii_alnum(folded[start - 1])) or (end < n and is_ascii_alnum(folded[end])):
+                continue
+            if not self.validate_result(token):
+                continue
             context = self._context(doc, start, CONTEXT)
             if PASSPORT.fullmatch(token):
                 severity = Severity.BLOCK if context else Severity.WARN

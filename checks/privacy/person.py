@@ -46,6 +46,7 @@ from checks.privacy.names import (
     OFFICIAL_FOLLOWERS,
     OFFICIAL_TITLES,
     SINGLE_SURNAMES,
+    WEAK_CUES,
 )
 from checks.privacy.text import FieldText, is_cjk
 
@@ -99,7 +100,8 @@ SPECIAL_CATEGORIES: dict[str, tuple[re.Pattern[str], str]] = {
         "健康状况",
     ),
     "minor": (
-        re.compile(r"未成年|儿童|幼儿|小学|初中|年级|学生|孤儿|留守|(?<![0-9])(?:[1-9]|1[0-7])(?:周)?岁"),
+        # An age under 18 is found from its 岁 (a literal first character scans fast).
+        re.compile(r"未成年|儿童|幼儿|小学|初中|年级|学生|孤儿|留守|岁"),
         "未成年人",
     ),
     "assistance": (
@@ -166,15 +168,12 @@ def is_official(text: str, start: int, end: int) -> bool:
     return text[end : end + 4].startswith(OFFICIAL_FOLLOWERS)
 
 
+_SEGMENT = re.compile("[^" + re.escape("".join(sorted(SEGMENT_DELIMITERS))) + "]+")
+
+
 def _segments(text: str, lo: int, hi: int) -> Iterable[tuple[int, int]]:
-    start = lo
-    for i in range(lo, hi):
-        if text[i] in SEGMENT_DELIMITERS:
-            if i > start:
-                yield start, i
-            start = i + 1
-    if hi > start:
-        yield start, hi
+    for m in _SEGMENT.finditer(text, lo, hi):
+        yield m.span()
 
 
 def find_names(doc: FieldText, regions: Iterable[tuple[int, int]]) -> list[NameSpan]:
@@ -190,7 +189,10 @@ def find_names(doc: FieldText, regions: Iterable[tuple[int, int]]) -> list[NameS
             end = read_name(text, pos, hi) if pos < hi and text[pos] != "和" else None
             # The name must end where names end (a delimiter, a digit, 男/女, 身份证 …):
             # "学生和家长" and "患者信息泄露" are nouns after the cue, not names.
-            if end is not None and (end >= hi or not is_cjk(text[end]) or text.startswith(NAME_FOLLOWERS, end)):
+            if end is None:
+                continue
+            ends_clean = end >= hi or not is_cjk(text[end])
+            if ends_clean or (m.group() not in WEAK_CUES and text.startswith(NAME_FOLLOWERS, end)):
                 found.setdefault(pos, NameSpan(pos, end, "cue"))
         row = doc.table.row_span(lo)
         if row is not None and not doc.table.is_header_row(lo):
@@ -252,8 +254,17 @@ def _sentence_bounds(text: str, start: int, end: int, reach: int) -> tuple[int, 
     return lo, hi
 
 
+_MINOR_AGE = re.compile(r"(?<![0-9])(?:[1-9]|1[0-7])周?岁")
+
+
 def special_categories(text: str) -> list[str]:
-    return [key for key, (pattern, _) in SPECIAL_CATEGORIES.items() if pattern.search(text)]
+    found = []
+    for key, (pattern, _) in SPECIAL_CATEGORIES.items():
+        for m in pattern.finditer(text):
+            if m.group() != "岁" or _MINOR_AGE.search(text, max(0, m.start() - 4), m.end()):
+                found.append(key)
+                break
+    return found
 
 
 def link(doc: FieldText, matches: list[Match], names: list[NameSpan]) -> tuple[list[Person], list[Match]]:

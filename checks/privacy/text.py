@@ -11,34 +11,40 @@ import bisect
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass
 from functools import cache
+from typing import NamedTuple
+
+# Characters folded for detection: full-width digits and letters and the symbols that occur
+# inside identifiers, e-mail addresses and paths, plus hyphen look-alikes. Chinese
+# punctuation (，。：；) stays as it is: it separates, it never belongs to an identifier.
+_FOLDABLE = (
+    "\uff05\uff0b\uff0d\uff0e\uff0f\uff1d\uff20\uff3c\uff3f"
+    "\uff10-\uff19\uff21-\uff3a\uff41-\uff5a\u2010-\u2012\u2212\U0001d7ce-\U0001d7ff"
+)
+_NEEDS_FOLD = re.compile(f"[{_FOLDABLE}]+")
 
 
 @cache
-def _fold_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    # Full-width forms and the ideographic space; mathematical digits are rare but NFKC
-    # folds them to ASCII too, which is exactly what an evader would rely on.
-    ranges = ((0xFF01, 0xFF5F), (0x1D7CE, 0x1D800))
-    for lo, hi in ranges:
-        for cp in range(lo, hi):
-            folded = unicodedata.normalize("NFKC", chr(cp))
-            if len(folded) == 1 and folded.isascii():
-                table[cp] = folded
-    table[0x3000] = " "
-    table[0x00A0] = " "
-    # Dashes people type between digit groups (138－1234－5678 is folded above).
-    for cp in (0x2010, 0x2011, 0x2012, 0x2013, 0x2014, 0x2212):
-        table[cp] = "-"
-    return table
+def _fold_char(ch: str) -> str:
+    if "\u2010" <= ch <= "\u2012" or ch == "\u2212":
+        return "-"
+    folded = unicodedata.normalize("NFKC", ch)
+    return folded if len(folded) == 1 else ch
+
+
+def _fold_run(m: re.Match[str]) -> str:
+    return "".join(_fold_char(ch) for ch in m.group())
 
 
 def fold(text: str) -> str:
-    """Same length as ``text``; full-width ASCII and odd dashes replaced by ASCII."""
-    folded = text.translate(_fold_table())
-    # str.translate maps one code point to one string; every value above is one character,
-    # so the lengths match. Astral digits are two UTF-16 units but one Python character.
+    """Same length as ``text``; full-width digits, letters and identifier symbols as ASCII.
+
+    Most drafts contain none of them, and then the text itself is returned: one regex scan.
+    """
+    if _NEEDS_FOLD.search(text) is None:
+        return text
+    folded = _NEEDS_FOLD.sub(_fold_run, text)
+    # Every folded character is one character (NFKC of these code points is one ASCII char).
     assert len(folded) == len(text)
     return folded
 
@@ -54,7 +60,9 @@ def is_cjk(ch: str) -> bool:
 # A chain of digit groups joined by single spaces or hyphens ("6222 0212 3456 7890 123",
 # "138-1234-5678"), with an optional trailing X for ID numbers. One character class per
 # step and no look-arounds: a single left-to-right pass, linear in the text length.
-_CHAIN = re.compile(r"[0-9](?:[ \-]?[0-9])*[Xx]?")
+# Chains shorter than eight digits (years, dates, 文号) can hold no identifier and are not
+# even matched.
+_CHAIN = re.compile(r"[0-9](?:[ \-]?[0-9]){7,}[Xx]?")
 _GROUP = re.compile(r"[0-9]+[Xx]?")
 
 # Longest identifier built from digits (bank cards, 19); windows never need to be longer.
@@ -65,8 +73,7 @@ MAX_WINDOW_GROUPS = 5
 MIN_WINDOW_LENGTH = 11
 
 
-@dataclass(frozen=True, slots=True)
-class NumberCandidate:
+class NumberCandidate(NamedTuple):
     """Digits found in the text, possibly written in groups.
 
     ``value`` is the digits without separators (upper-case X kept), ``grouping`` the lengths
@@ -77,8 +84,6 @@ class NumberCandidate:
     end: int
     value: str
     grouping: tuple[int, ...]
-    # True when the candidate is a whole chain or a whole group (not a piece of one).
-    whole: bool
 
 
 def number_candidates(folded: str) -> Iterator[NumberCandidate]:
@@ -100,11 +105,11 @@ def number_candidates(folded: str) -> Iterator[NumberCandidate]:
         if len(groups) == 1:
             s, e = groups[0]
             if e - s <= MAX_NUMBER_LENGTH + 2:  # room for a +86 prefix written as 86…
-                yield NumberCandidate(s, e, folded[s:e].upper(), (e - s,), True)
+                yield NumberCandidate(s, e, folded[s:e].upper(), (e - s,))
             continue
         for i, (s, e) in enumerate(groups):
             if e - s <= MAX_NUMBER_LENGTH + 2:
-                yield NumberCandidate(s, e, folded[s:e].upper(), (e - s,), False)
+                yield NumberCandidate(s, e, folded[s:e].upper(), (e - s,))
             length = e - s
             for j in range(i + 1, min(i + MAX_WINDOW_GROUPS, len(groups))):
                 gs, ge = groups[j]
@@ -119,7 +124,7 @@ def number_candidates(folded: str) -> Iterator[NumberCandidate]:
                     continue
                 digits = "".join(folded[a:b] for a, b in groups[i : j + 1]).upper()
                 grouping = tuple(b - a for a, b in groups[i : j + 1])
-                yield NumberCandidate(s, ge, digits, grouping, whole)
+                yield NumberCandidate(s, ge, digits, grouping)
 
 
 def _space_cut(folded: str, groups: list[tuple[int, int]], i: int, j: int) -> bool:
@@ -144,22 +149,20 @@ class TableIndex:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.line_starts: list[int] = [0]
-        for m in re.finditer("\n", text):
-            self.line_starts.append(m.end())
+        self.line_starts: list[int] = [0] + [m.end() for m in re.finditer("\n", text)]
         self._cells: dict[int, list[tuple[int, int]]] = {}
         self._cell_starts: dict[int, list[int]] = {}
-        self.header_line: list[int | None] = []
+        self.header_line: list[int | None] = [None] * len(self.line_starts)
+        if "\t" not in text:
+            return  # no table at all: the common case, no per-line work
         current: int | None = None
         for i, ls in enumerate(self.line_starts):
-            le = self._line_end(i)
-            if "\t" in text[ls:le]:
+            if text.find("\t", ls, self._line_end(i)) >= 0:
                 if current is None:
                     current = i
-                self.header_line.append(current)
+                self.header_line[i] = current
             else:
                 current = None
-                self.header_line.append(None)
 
     def _line_end(self, i: int) -> int:
         return self.line_starts[i + 1] - 1 if i + 1 < len(self.line_starts) else len(self.text)

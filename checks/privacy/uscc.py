@@ -18,12 +18,12 @@ from collections.abc import Iterator
 
 from checks.finding import Severity
 from checks.privacy.base import Match, Recognizer
-from checks.privacy.text import FieldText
+from checks.privacy.text import FieldText, is_ascii_alnum
 
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = tuple(pow(3, i, 31) for i in range(17))
 DEPARTMENTS = frozenset("123456789ANY")
-_TOKEN = re.compile(r"[0-9A-Za-z]+")
+_TOKEN = re.compile(r"[0-9A-Z]{18,}")
 CONTEXT = re.compile(r"信用代码|社会信用|纳税人识别号|注册号|组织机构代码|营业执照|税号")
 CONTEXT_WINDOW = 16
 PRIORITY = 90
@@ -51,9 +51,13 @@ class UsccRecognizer(Recognizer):
 
     def find(self, doc: FieldText) -> Iterator[Match]:
         text, folded = doc.text, doc.folded
+        n = len(folded)
         for m in _TOKEN.finditer(folded):
             token = m.group()
-            if len(token) == 18 and token == token.upper() and is_valid_uscc(token):
+            start, end = m.span()
+            if (start > 0 and is_ascii_alnum(folded[start - 1])) or (end < n and is_ascii_alnum(folded[end])):
+                continue
+            if len(token) == 18 and is_valid_uscc(token):
                 yield self._shield(text, m.start(), m.end(), token)
         # Labelled numbers of other organisation registries (15-digit 注册号 and the like).
         for cand in doc.numbers:
