@@ -133,7 +133,12 @@ def scrub_event(event: dict[str, Any], hint: dict[str, Any] | None = None) -> di
     if isinstance(breadcrumbs, dict):
         breadcrumbs["values"] = [scrub_breadcrumb(b) for b in breadcrumbs.get("values") or [] if isinstance(b, dict)]
 
-    event.pop("extra", None)  # sys.argv, logging extras: could name files or carry text
+    # sys.argv and logging extras could name files or carry text; of RQ's job record only the
+    # id and the function stay (its description repeats the arguments).
+    extra = event.pop("extra", None)
+    job = extra.get("rq-job") if isinstance(extra, dict) else None
+    if isinstance(job, dict):
+        event["extra"] = {"rq-job": {k: job[k] for k in _RQ_JOB_KEYS if k in job}}
     event.pop("user", None)
     contexts = event.get("contexts")
     if isinstance(contexts, dict):

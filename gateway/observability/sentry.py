@@ -13,6 +13,7 @@ created (the check runs before the review row exists).
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from flask import g, has_request_context
@@ -25,11 +26,24 @@ log = logging.getLogger("sanshen.observability")
 _PENDING = "_sanshen_check_errors"
 
 
+# RQ's job description, e.g. gateway.jobs.complete_review('rv_1a2b…'): our jobs take one id.
+_JOB_DESCRIPTION = re.compile(r"^gateway\.jobs\.(complete_review|deliver)\('([A-Za-z0-9_-]{1,64})'\)$")
+_JOB_ID_TAG = {"complete_review": "review_id", "deliver": "delivery_id"}
+
+
 def _before_send(event: dict[str, Any], hint: dict[str, Any]) -> dict[str, Any] | None:
     tags = event.setdefault("tags", {})
     if isinstance(tags, dict):
         for key, value in context.current().items():
             tags.setdefault(key, value)
+        # A failed job is reported after RQ has left the job's context: take its id from
+        # the job record the RQ integration attached, before the scrubber drops it.
+        job = (event.get("extra") or {}).get("rq-job")
+        if isinstance(job, dict):
+            match = _JOB_DESCRIPTION.match(str(job.get("description", "")))
+            if match:
+                tags.setdefault(_JOB_ID_TAG[match.group(1)], match.group(2))
+                tags.setdefault("job", f"gateway.jobs.{match.group(1)}")
     return scrub_event(event, hint)
 
 

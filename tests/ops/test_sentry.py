@@ -114,7 +114,10 @@ def test_when_an_event_is_full_of_content_then_the_scrubber_leaves_types_and_pla
         "logger": "somelib",
         "logentry": {"message": "bad %s", "params": [ID_NUMBER], "formatted": f"bad {ID_NUMBER}"},
         "breadcrumbs": {"values": [{"category": "log", "message": SENTENCE, "data": {"id": ID_NUMBER}}]},
-        "extra": {"sys.argv": ["sanshen", "check", f"{SENTENCE}.docx"]},
+        "extra": {
+            "sys.argv": ["sanshen", "check", f"{SENTENCE}.docx"],
+            "rq-job": {"job_id": "j1", "func": "f", "args": [SENTENCE], "description": f"f({SENTENCE!r})"},
+        },
         "user": {"ip_address": "10.0.0.1"},
         "contexts": {"rq-job": {"job_id": "j1", "func": "f", "args": [SENTENCE], "description": SENTENCE}},
         "tags": {"note": f"电话{MOBILE}"},
@@ -127,6 +130,7 @@ def test_when_an_event_is_full_of_content_then_the_scrubber_leaves_types_and_pla
     ]
     assert scrubbed["request"] == {"method": "POST", "url": "https://gw.example/v1/reviews"}
     assert scrubbed["contexts"] == {"rq-job": {"job_id": "j1", "func": "f"}}
+    assert scrubbed["extra"] == {"rq-job": {"job_id": "j1", "func": "f"}}
 
 
 @pytest.mark.parametrize(
@@ -145,3 +149,68 @@ def test_when_text_is_masked_then_identifiers_go_and_ids_stay(text: str, expecte
     from gateway.observability.scrub import mask
 
     assert mask(text) == expected
+
+
+def test_when_a_check_raises_in_the_worker_then_the_event_carries_the_job_review_and_no_content(
+    app, client, site, signed, sentry_sink, monkeypatch
+) -> None:
+    import base64
+
+    from tests.conftest import dumps, review_body
+    from tests.ops.test_logs import _work
+
+    _, secret = site
+    sentry.init({**app.config, "SENTRY_DSN": sentry_sink.dsn})
+    attachment = {
+        "name": "名单.txt",
+        "content_type": "text/plain",
+        "content_base64": base64.b64encode(f"{SENTENCE} {ID_NUMBER}".encode()).decode(),
+    }
+    body = dumps(review_body(body_html=DRAFT_HTML, attachments=[attachment]))
+    pending = client.post("/v1/reviews", data=body, headers=signed(secret, body))
+    assert pending.status_code == 202
+    review_id = pending.json["review_id"]
+    typo = next(c for c in engine_for(app).checks if c.name == "typo")
+    monkeypatch.setattr(typo, "run", _crash)
+    from gateway.db import db
+    from gateway.models import Review
+
+    def settled() -> bool:
+        with app.app_context(), db.session() as session:
+            return session.get(Review, review_id).status != "pending"
+
+    _work(app, settled)
+    sentry_sdk.flush(timeout=5)
+    assert _wait(lambda: any(e.get("tags", {}).get("job") for e in sentry_sink.events()))
+    event = next(e for e in sentry_sink.events() if e.get("tags", {}).get("check") == "typo")
+    assert event["tags"]["review_id"] == review_id
+    assert event["tags"]["job"] == "gateway.jobs.complete_review"
+    assert event["tags"]["rule"] == "engine.error"
+    assert leaks(sentry_sink.text(), secrets=(secret,)) == []
+
+
+def test_when_a_job_fails_then_the_rq_integration_reports_it_scrubbed(
+    app, client, site, signed, sentry_sink, monkeypatch
+) -> None:
+    from gateway import jobs
+    from gateway.queue import job_queue
+    from tests.conftest import dumps, review_body
+    from tests.ops.test_logs import _work
+
+    _, secret = site
+    sentry.init({**app.config, "SENTRY_DSN": sentry_sink.dsn})
+    attachment = {"name": "a.txt", "content_type": "text/plain", "content_base64": "5q2j5paH"}
+    body = dumps(review_body(body_html=DRAFT_HTML, attachments=[attachment]))
+    review_id = client.post("/v1/reviews", data=body, headers=signed(secret, body)).json["review_id"]
+    monkeypatch.setattr(jobs, "complete", _crash)
+    with app.app_context():
+        failed = job_queue.queue().failed_job_registry
+        _work(app, lambda: failed.count >= 1)
+    sentry_sdk.flush(timeout=5)
+    assert _wait(lambda: any(e.get("extra", {}).get("rq-job") for e in sentry_sink.events()))
+    event = next(e for e in sentry_sink.events() if e.get("extra", {}).get("rq-job"))
+    assert event["extra"]["rq-job"]["func"] == "gateway.jobs.complete_review"
+    assert set(event["extra"]["rq-job"]) <= {"job_id", "func", "queue"}
+    assert event["tags"]["review_id"] == review_id
+    assert event["exception"]["values"][-1]["type"] == "ValueError"
+    assert leaks(sentry_sink.text(), secrets=(secret,)) == []
