@@ -135,3 +135,73 @@ def test_when_seed_document_then_zero_warn_or_block_findings(path: Path) -> None
     body = "".join(f"<p>{html.escape(line)}</p>" for line in lines[1:])
     report = run(body, title=lines[0], html=True, checks=("privacy", "secret"))
     assert rules(report, Severity.WARN) == []
+
+
+# --- NER configuration (no HanLP needed) --------------------------------------------------
+@pytest.mark.parametrize(
+    "value",
+    ["https://file.hankcs.com/hanlp/ner/msra_ner_bert_base.zip", "MSRA_NER_BERT_BASE_ZH", "/nonexistent/model"],
+)
+def test_when_model_setting_is_not_a_local_directory_then_model_load_error(value: str) -> None:
+    from checks.exceptions import ModelLoadError
+    from checks.privacy.ner import load_model, model_directory
+
+    with pytest.raises(ModelLoadError):
+        model_directory(value)
+    with pytest.raises(ModelLoadError):
+        load_model(value)
+
+
+def test_when_directory_has_no_config_then_model_load_error(tmp_path: Path) -> None:
+    from checks.exceptions import ModelLoadError
+    from checks.privacy.ner import model_directory
+
+    with pytest.raises(ModelLoadError, match="config.json"):
+        model_directory(str(tmp_path))
+    (tmp_path / "config.json").write_text("{}", encoding="utf-8")
+    assert model_directory(str(tmp_path)) == tmp_path.resolve()
+
+
+def test_when_no_model_configured_then_ner_check_not_wanted_and_not_pending(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("SANSHEN_HANLP_MODEL", raising=False)
+    report = run("申请人王秀英，电话13812345678", checks=("privacy", "privacy_ner"))
+    assert report.pending_checks == []
+
+
+def test_when_model_configured_then_ner_check_pending_on_sync_path(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SANSHEN_HANLP_MODEL", "/somewhere")
+    report = run("申请人王秀英，电话13812345678", checks=("privacy", "privacy_ner"))
+    assert report.pending_checks == ["privacy_ner"]
+
+
+class _FakeModel:
+    """Stands in for a HanLP component: tags every 3-character run after '，' as PER."""
+
+    def __init__(self) -> None:
+        self.calls: list[list[str]] = []
+
+    def predict(self, batch: list[list[str]]) -> list[list[tuple[str, str, int, int]]]:
+        self.calls.extend(batch)
+        out = []
+        for chars in batch:
+            text = "".join(chars)
+            entities = []
+            for i, ch in enumerate(text):
+                if ch == "，" and i + 4 <= len(text):
+                    entities.append((text[i + 1 : i + 4], "PER", i + 1, i + 4))
+            out.append(entities)
+        return out
+
+
+def test_when_ner_finds_names_then_offsets_map_back_and_officials_and_deidentified_dropped() -> None:
+    from checks.privacy.ner import ner_names
+
+    text = "第一行\n经核实，侯霖辉家庭困难，电话13812345678。\n局长，王某某主持会议。"
+    model = _FakeModel()
+    regions = [(4, text.index("\n", 4))]
+    names = ner_names(model, text, regions)
+    assert [text[n.start : n.end] for n in names] == ["侯霖辉"]  # 电话138… is not CJK-only
+    assert all(n.source == "ner" for n in names)
+    assert all("局长" not in "".join(c) for c in model.calls)  # only the lines asked for
