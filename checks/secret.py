@@ -194,8 +194,9 @@ class SecretCheck(Check):
             found += self._internal(fld)
             if not consultation:
                 found += self._draft(fld)
-            found += self._credentials(fld, folded, ctx.policy)
-            found += self._intranet(fld, folded, ctx.policy)
+            lower = folded.lower()
+            found += self._credentials(fld, folded, lower, ctx.policy)
+            found += self._intranet(fld, folded, lower, ctx.policy)
             yield from cap_findings(found)
 
     # -- helpers ----------------------------------------------------------------------
@@ -319,9 +320,8 @@ class SecretCheck(Check):
                 category="过程性信息",
             )
 
-    def _credentials(self, fld: TextField, folded: str, policy: Policy) -> Iterator[Finding]:
+    def _credentials(self, fld: TextField, folded: str, lower: str, policy: Policy) -> Iterator[Finding]:
         candidates: list[tuple[int, int, str, Severity]] = []
-        lower = folded.lower()
         if any(h in folded for h in CLOUD_HINTS):
             for pattern, kind in ((PEM_PRIVATE, "private_key"), (JWT, "jwt"), (CLOUD_KEY_ID, "access_key_id")):
                 candidates += [(m.start(), m.end(), kind, Severity.BLOCK) for m in pattern.finditer(folded)]
@@ -374,8 +374,8 @@ class SecretCheck(Check):
             end -= 1
         return start, end
 
-    def _intranet(self, fld: TextField, folded: str, policy: Policy) -> Iterator[Finding]:
-        spans = list(self._intranet_spans(folded, policy))
+    def _intranet(self, fld: TextField, folded: str, lower: str, policy: Policy) -> Iterator[Finding]:
+        spans = list(self._intranet_spans(folded, policy, lower))
         for start, end, kind, severity in spans:
             yield self._finding(
                 fld, "secret.intranet", severity, start, end, category="内网暴露", details={"kind": kind}
@@ -383,10 +383,12 @@ class SecretCheck(Check):
         if fld.source is not None and fld.src_start is not None:
             yield from self._intranet_in_links(fld, policy)
 
-    def _intranet_spans(self, folded: str, policy: Policy) -> Iterator[tuple[int, int, str, Severity]]:
+    def _intranet_spans(
+        self, folded: str, policy: Policy, lower: str | None = None
+    ) -> Iterator[tuple[int, int, str, Severity]]:
         taken_starts: list[int] = []
         taken_ends: list[int] = []
-        lower = folded.lower()
+        lower = folded.lower() if lower is None else lower
         paths = []
         if "file:" in lower:
             paths.append((FILE_URL, "file_url"))

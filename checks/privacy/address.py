@@ -22,7 +22,7 @@ from collections.abc import Iterator
 
 from checks.finding import Severity
 from checks.privacy.base import Match, Recognizer
-from checks.privacy.text import FieldText
+from checks.privacy.text import FieldText, is_cjk
 
 _NUM = "[0-9一二三四五六七八九十]"
 # The dwelling part of an address. Fixed pieces with bounded repeats: linear scanning.
@@ -36,7 +36,7 @@ DWELLING = re.compile(
 RESIDENCE_LABEL = re.compile(
     r"家庭住址|家庭地址|居住地址|现住址|现居住地|现居住|现居|现住|家住|住址|户籍地址|户籍所在地|户籍地|住所地|住所"
 )
-BARE_LIVES = re.compile(r"[，,;；]住(?=[\u4e00-\u9fff])|^住(?=[\u4e00-\u9fff])", re.M)
+_LIVES = re.compile("住")
 # Where a dwelling part can be: its key word. The full DWELLING pattern runs only around
 # these, never from every digit of the text.
 DWELLING_KEY = re.compile(r"号楼|栋|幢|座|号院|单元|号[0-9]{1,3}-")
@@ -79,12 +79,17 @@ class AddressRecognizer(Recognizer):
     def find(self, doc: FieldText) -> Iterator[Match]:
         folded = doc.folded
         seen_end = -1
-        labels = list(RESIDENCE_LABEL.finditer(folded))
-        if "住" in folded:
-            labels += [m for m in BARE_LIVES.finditer(folded)]
-            labels.sort(key=lambda m: m.start())
-        for m in labels:
-            start = m.end()
+        labels = [(m.start(), m.end(), m.group()) for m in RESIDENCE_LABEL.finditer(folded)]
+        # "，住青岛市…" and a line starting with 住: found from the literal 住.
+        for m in _LIVES.finditer(folded):
+            at = m.start()
+            if (at == 0 or folded[at - 1] in "，,;；\n") and at + 1 < len(folded) and is_cjk(folded[at + 1]):
+                labels.append((at, at + 1, "住"))
+        labels.sort()
+        for label_start, label_end, label in labels:
+            if label_start < seen_end:
+                continue
+            start = label_end
             while start < len(folded) and folded[start] in "：: ":
                 start += 1
             end = _extend_right(folded, start)
@@ -97,7 +102,7 @@ class AddressRecognizer(Recognizer):
             end = start + precise[-1].end()
             # 住所 is also a company's registered seat: without a room, unit or village group
             # it is read as an office, not a home.
-            if m.group().startswith("住所") and not DWELLING_OR_GROUP.search(folded[start:end]):
+            if label.startswith("住所") and not DWELLING_OR_GROUP.search(folded[start:end]):
                 continue
             if INSTITUTION.search(folded[start:end]):
                 continue

@@ -24,7 +24,9 @@ from checks.finding import Severity
 from checks.privacy.base import Match, Recognizer
 from checks.privacy.text import FieldText
 
-_RUN = re.compile(r"[A-Za-z0-9._%+@-]+")
+_AT = re.compile("@")
+_LOCAL_TAIL = re.compile(r"[A-Za-z0-9._%+-]+\Z")
+_DOMAIN_HEAD = re.compile(r"[A-Za-z0-9.-]+")
 _LOCAL_OK = re.compile(r"[A-Za-z0-9%+_-][A-Za-z0-9._%+-]*")
 _LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?")
 INSTITUTIONAL_SUFFIXES = (".gov.cn", ".gov", ".org", ".org.cn", ".edu", ".edu.cn", ".ac.cn", ".mil.cn")
@@ -37,6 +39,7 @@ PERSONAL_PROVIDERS = frozenset(
 CHANNEL_CONTEXT = re.compile(r"投诉|举报|监督|咨询|受理|办公室|政务|信箱|来信|报名|征集|意见")
 CONTEXT_WINDOW = 16
 MAX_LOCAL = 64
+MAX_DOMAIN = 253
 PRIORITY = 40
 
 
@@ -64,29 +67,22 @@ class EmailRecognizer(Recognizer):
         text, folded = doc.text, doc.folded
         if "@" not in folded:
             return
-        for run in _RUN.finditer(folded):
-            piece = run.group()
-            if "@" not in piece:
+        # From each @, read the local part back and the domain forward, both bounded: no
+        # scan over every ASCII run of the text and nothing that can backtrack.
+        for at in _AT.finditer(folded):
+            i = at.start()
+            left = _LOCAL_TAIL.search(folded, max(0, i - MAX_LOCAL), i)
+            right = _DOMAIN_HEAD.match(folded, i + 1, min(len(folded), i + 1 + MAX_DOMAIN))
+            if left is None or right is None:
                 continue
-            parts = piece.split("@")
-            offset = run.start()
-            pos = offset
-            bounds = []
-            for part in parts:
-                bounds.append((pos, pos + len(part)))
-                pos += len(part) + 1
-            for i in range(len(parts) - 1):
-                local = parts[i].lstrip(".")
-                domain = parts[i + 1].rstrip(".-")
-                if not local or not domain or len(local) > MAX_LOCAL:
-                    continue
-                if not self.validate_result(f"{local}@{domain}"):
-                    continue
-                start = bounds[i][1] - len(local)
-                end = bounds[i + 1][0] + len(domain)
-                match = self._classify(text, start, end, local, domain.lower())
-                if match is not None:
-                    yield match
+            local = left.group().lstrip(".")
+            domain = right.group().rstrip(".-")
+            if not local or not domain or not self.validate_result(f"{local}@{domain}"):
+                continue
+            start, end = i - len(local), i + 1 + len(domain)
+            match = self._classify(text, start, end, local, domain.lower())
+            if match is not None:
+                yield match
 
     def _classify(self, text: str, start: int, end: int, local: str, domain: str) -> Match | None:
         if domain.endswith(self.institutional) or any(domain == s.lstrip(".") for s in self.institutional):

@@ -156,7 +156,7 @@ def test_when_directory_has_no_config_then_model_load_error(tmp_path: Path) -> N
     from checks.exceptions import ModelLoadError
     from checks.privacy.ner import model_directory
 
-    with pytest.raises(ModelLoadError, match="config.json"):
+    with pytest.raises(ModelLoadError, match=r"config\.json"):
         model_directory(str(tmp_path))
     (tmp_path / "config.json").write_text("{}", encoding="utf-8")
     assert model_directory(str(tmp_path)) == tmp_path.resolve()
