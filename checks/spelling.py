@@ -17,7 +17,6 @@ from functools import cache
 from pathlib import Path
 
 from checks import defaults
-from checks.lexicon import default_directory
 
 _WORD = re.compile(r"(?<![0-9A-Za-z])[A-Za-z]+(?:['’][a-z]+)?(?![0-9A-Za-z])")
 # Runs of characters that make up English words and technical tokens alike. Scanning for
@@ -48,9 +47,10 @@ def _word_list(name: str, directory: Path) -> frozenset[str]:
     return frozenset(words)
 
 
-@cache
-def _default_directory() -> Path:
-    return default_directory()
+# The English allow-list and the pinyin syllables belong to the spell checker, not to a
+# site's lexicon: they are always read from the shipped folder. Sites extend the allow-list
+# with ordinary allow entries (see ``extra_allowed``).
+SHIPPED_WORD_LISTS = Path(__file__).resolve().parent.parent / "lexicons"
 
 
 def is_pinyin(word: str, syllables: frozenset[str]) -> bool:
@@ -82,7 +82,7 @@ def _checkable(word: str) -> bool:
 def find_misspellings(
     text: str, extra_allowed: Iterable[str] = (), directory: Path | None = None
 ) -> Iterator[Misspelling]:
-    directory = directory or _default_directory()
+    directory = directory or SHIPPED_WORD_LISTS
     allowed = _word_list("english_allow.txt", directory) | {w.lower() for w in extra_allowed}
     syllables = _word_list("pinyin_syllables.txt", directory)
     candidates = []

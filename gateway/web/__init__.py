@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, g, session
 
-from gateway.auth import check_csrf, csrf_token, load_user
+from gateway.auth import check_csrf, csrf_token, load_user, roles_by_site
 from gateway.db import db
 
 bp = Blueprint("web", __name__, template_folder="../templates", static_folder="../static", static_url_path="/ui/static")
@@ -26,12 +26,18 @@ def _csrf() -> None:
     check_csrf()
 
 
+def _current_user_roles() -> set[str]:
+    user = g.get("user")
+    return {role for roles in roles_by_site(user).values() for role in roles} if user else set()
+
+
 @bp.app_context_processor
 def _template_globals() -> dict:
     return {
         "csrf_token": csrf_token,
         "current_user": g.get("user"),
         "has_endpoint": lambda name: name in current_app.view_functions,
+        "current_user_roles": _current_user_roles,
     }
 
 
