@@ -131,3 +131,57 @@ def test_when_keyboard_user_reviews_then_findings_are_reachable_by_tab(live, bro
         if page.evaluate("document.activeElement.tagName") == "MARK":
             break
     assert page.evaluate("document.activeElement.dataset.finding")
+
+
+def test_when_admin_adds_and_publishes_a_term_in_chromium_then_the_next_check_finds_it(
+    app, live, browser, users, client, site, signed, request, tmp_path
+) -> None:
+    from tests.conftest import dumps, review_body
+
+    shots = DOCS if os.environ.get("SANSHEN_UPDATE_SCREENSHOTS") and "sqlite" in request.node.callspec.id else tmp_path
+    body = dumps(review_body(body_html="<p>本次活动由某某娱乐城赞助。</p>"))
+    before = client.post("/v1/check", data=body, headers=signed(site[1], body)).json
+    assert not any(f["text"] == "某某娱乐城" for f in before["findings"])
+
+    admin = sign_in(browser, live, "boss", users["boss"])
+    admin.get_by_role("link", name="词库管理").click()
+    admin.get_by_label("词条", exact=True).fill("某某娱乐城")
+    admin.get_by_label("类型", exact=True).select_option("deny")
+    admin.get_by_label("类别", exact=True).fill("赌博")
+    admin.get_by_label("级别", exact=True).select_option("block")
+    admin.get_by_label("说明", exact=True).fill("本地常见博彩推广名称")
+    admin.get_by_role("button", name="添加").click()
+    admin.wait_for_load_state()
+    admin.screenshot(path=str(shots / "lexicon.png"), full_page=True)
+    admin.goto(f"{live}/lexicon/versions")
+    admin.get_by_label("发布说明").fill("新增本地博彩推广名称")
+    admin.get_by_role("button", name="发布").click()
+    admin.wait_for_load_state()
+
+    after = client.post("/v1/check", data=body, headers=signed(site[1], body)).json
+    assert any(f["text"] == "某某娱乐城" and f["severity"] == "block" for f in after["findings"])
+    assert after["lexicon_version"] != before["lexicon_version"]
+
+
+def test_when_reviewers_mark_false_positives_in_chromium_then_admin_sees_an_allow_suggestion(
+    app, live, browser, users, flagged
+) -> None:
+    reviewer = sign_in(browser, live, "chu", users["chu"])
+    for number in (1, 2):
+        review_id = flagged(body_html="<p>希望大家再接再励。</p>", id=f"cms-fp-{number}")
+        reviewer.goto(f"{live}/reviews/{review_id}")
+        item = reviewer.locator("li", has_text="typo.confusion").first
+        item.get_by_label("f1 标记理由").fill("引用历史文献原文")
+        item.get_by_role("button", name="标记误报").click()
+        reviewer.wait_for_load_state()
+        assert "已标记：误报（引用历史文献原文）" in reviewer.content()
+
+    admin = sign_in(browser, live, "boss", users["boss"])
+    admin.goto(f"{live}/lexicon/suggestions")
+    row = admin.locator("tr, li, section", has_text="再接再励").first
+    assert row.is_visible()
+    assert "2" in row.inner_text()
+    admin.get_by_role("button", name="接受“再接再励”").click()
+    admin.wait_for_load_state()
+    admin.goto(f"{live}/lexicon?kind=allow")
+    assert "再接再励" in admin.content()
