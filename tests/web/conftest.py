@@ -19,7 +19,7 @@ def csrf_from(html: str) -> str:
 
 
 @pytest.fixture
-def users(app, site) -> dict[str, str]:  # noqa: ANN001
+def users(app, site) -> dict[str, str]:
     """Three stage reviewers, an admin and an auditor on the test site."""
     site_id, _ = site
     roles = {"chu": ["stage1"], "fu": ["stage2"], "zhong": ["stage3"], "all": ["stage1", "stage2", "stage3"],
@@ -33,10 +33,10 @@ def users(app, site) -> dict[str, str]:  # noqa: ANN001
 
 
 @pytest.fixture
-def login(app) -> Callable:  # noqa: ANN001
+def login(app) -> Callable:
     """A logged-in test client for a user."""
 
-    def log_in(username: str, password: str = PASSWORD):  # noqa: ANN202
+    def log_in(username: str, password: str = PASSWORD):
         client = app.test_client()
         token = csrf_from(client.get("/login").get_data(as_text=True))
         response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
@@ -47,7 +47,7 @@ def login(app) -> Callable:  # noqa: ANN001
 
 
 @pytest.fixture
-def flagged(client, site, signed, cms) -> Callable[..., str]:  # noqa: ANN001
+def flagged(client, site, signed, cms) -> Callable[..., str]:
     """Submit a draft through the signed API; returns its review id."""
 
     def submit(body_html: str = "<p>希望大家再接再励，宣扬法轮功。</p>", **document) -> str:
@@ -60,7 +60,7 @@ def flagged(client, site, signed, cms) -> Callable[..., str]:  # noqa: ANN001
     return submit
 
 
-def act(client, review_id: str, action: str, follow_redirects: bool = False, **form: str):  # noqa: ANN001, ANN201
+def act(client, review_id: str, action: str, follow_redirects: bool = False, **form: str):
     page = client.get(f"/reviews/{review_id}").get_data(as_text=True)
     data = {"csrf_token": csrf_from(page), **form}
     return client.post(f"/reviews/{review_id}/{action}", data=data, follow_redirects=follow_redirects)

@@ -9,7 +9,7 @@ from gateway.db import db
 from tests.web.conftest import PASSWORD, csrf_from
 
 
-def post_login(client, username: str, password: str):  # noqa: ANN001, ANN201
+def post_login(client, username: str, password: str):
     token = csrf_from(client.get("/login").get_data(as_text=True))
     return client.post("/login", data={"username": username, "password": password, "csrf_token": token})
 

@@ -12,20 +12,20 @@ from tests.web.conftest import act
 
 
 @pytest.fixture
-def audit_cli(app, monkeypatch):  # noqa: ANN001, ANN201
+def audit_cli(app, monkeypatch):
     for key in ("DATABASE_URL", "REDIS_URL", "QUEUE_NAME", "LEXICON_DIR"):
         monkeypatch.setenv(f"SANSHEN_{key}", app.config[key])
     monkeypatch.setenv("SANSHEN_INSTANCE_PATH", app.instance_path)
     return lambda: CliRunner().invoke(main, ["audit", "verify"])
 
 
-def execute(app, sql: str) -> None:  # noqa: ANN001
+def execute(app, sql: str) -> None:
     with app.app_context(), db.session() as s:
         s.execute(text(sql))
 
 
 @pytest.fixture
-def history(app, users, login, flagged) -> None:  # noqa: ANN001
+def history(app, users, login, flagged) -> None:
     """Logins, site and user changes and a review action: a chain of several entries."""
     review_id = flagged()
     act(login("chu"), review_id, "approve", comment="同意")
@@ -41,7 +41,7 @@ def test_when_log_is_untouched_then_verify_passes(history, audit_cli) -> None:
     ("tamper", "expected"),
     [
         ("UPDATE audit_log SET actor = 'mallory' WHERE id = 3", "entry 3: edited"),
-        ("UPDATE audit_log SET details = '{\"note\": \"forged\"}' WHERE id = 2", "entry 2: edited"),
+        ('UPDATE audit_log SET details = \'{"note": "forged"}\' WHERE id = 2', "entry 2: edited"),
         ("DELETE FROM audit_log WHERE id = 4", "entry 5: deleted before"),
         (
             "INSERT INTO audit_log (id, at, actor, action, subject, details, prev_hash, hash) "
@@ -50,7 +50,9 @@ def test_when_log_is_untouched_then_verify_passes(history, audit_cli) -> None:
         ),
     ],
 )
-def test_when_a_row_is_edited_inserted_or_deleted_then_verify_names_it(app, history, audit_cli, tamper, expected) -> None:
+def test_when_a_row_is_edited_inserted_or_deleted_then_verify_names_it(
+    app, history, audit_cli, tamper, expected
+) -> None:
     execute(app, tamper)
     result = audit_cli()
     assert result.exit_code == 1

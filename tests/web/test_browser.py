@@ -26,7 +26,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def live(app):  # noqa: ANN001, ANN201
+def live(app):
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
@@ -35,7 +35,7 @@ def live(app):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def browser():  # noqa: ANN201
+def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as p:
         chromium = p.chromium.launch(
@@ -46,7 +46,7 @@ def browser():  # noqa: ANN201
         chromium.close()
 
 
-def sign_in(browser, live: str, username: str, password: str):  # noqa: ANN001, ANN201
+def sign_in(browser, live: str, username: str, password: str):
     page = browser.new_context(viewport={"width": 1360, "height": 900}).new_page()
     page.goto(f"{live}/login")
     page.get_by_label("用户名").fill(username)
@@ -56,7 +56,7 @@ def sign_in(browser, live: str, username: str, password: str):  # noqa: ANN001, 
     return page
 
 
-def approve(page, live: str, review_id: str, comment: str) -> None:  # noqa: ANN001
+def approve(page, live: str, review_id: str, comment: str) -> None:
     page.goto(f"{live}/reviews/{review_id}")
     page.get_by_label("审核意见").fill(comment)
     page.get_by_role("button", name="通过").click()

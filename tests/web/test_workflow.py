@@ -11,13 +11,13 @@ from tests.conftest import run_worker
 from tests.web.conftest import act
 
 
-def state(app, review_id):  # noqa: ANN001, ANN201
+def state(app, review_id):
     with app.app_context(), db.session() as s:
         review = s.get(Review, review_id)
         return review.status, review.stage
 
 
-def block_ids(app, review_id):  # noqa: ANN001, ANN201
+def block_ids(app, review_id):
     with app.app_context(), db.session() as s:
         return [f.finding_id for f in s.get(Review, review_id).findings if f.severity == "block"]
 
@@ -65,7 +65,9 @@ def test_when_user_lacks_the_stage_role_then_action_is_refused(app, users, login
         ("override", {"finding": "f1", "reason": "x"}, "只有终审阶段可以放行"),
     ],
 )
-def test_when_reason_or_stage_is_missing_then_nothing_changes(app, users, login, flagged, action, form, message) -> None:
+def test_when_reason_or_stage_is_missing_then_nothing_changes(
+    app, users, login, flagged, action, form, message
+) -> None:
     review_id = flagged()
     page = act(login("chu"), review_id, action, follow_redirects=True, **form).get_data(as_text=True)
     assert message in page
