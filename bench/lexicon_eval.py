@@ -69,7 +69,9 @@ def main() -> None:
     ):
         chars, blocks, warns = rate(engine, paths, args.show)
         per = 10_000 / chars if chars else 0
-        rows.append((label, f"{len(paths)}", f"{chars:,}", f"{blocks}", f"{blocks * per:.2f}", f"{warns}", f"{warns * per:.2f}"))
+        rows.append(
+            (label, f"{len(paths)}", f"{chars:,}", f"{blocks}", f"{blocks * per:.2f}", f"{warns}", f"{warns * per:.2f}")
+        )
     print_table(("corpus", "files", "characters", "block", "block / 10k", "warn", "warn / 10k"), rows)
     print()
 

@@ -42,5 +42,7 @@ def test_when_allow_entry_exists_then_it_covers_some_flagged_term() -> None:
     entries, _ = load_directory(default_directory())
     normalizer = Normalizer()
     flagged = {normalizer.fold_term(e.term) for e in entries if e.kind != "allow"}
-    dead = [e.source for e in entries if e.kind == "allow" and not any(t in normalizer.fold_term(e.term) for t in flagged)]
+    dead = [
+        e.source for e in entries if e.kind == "allow" and not any(t in normalizer.fold_term(e.term) for t in flagged)
+    ]
     assert dead == []
