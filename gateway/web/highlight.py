@@ -6,21 +6,22 @@ the findings' offsets into the plain text, like ``annotate_html`` but on text.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterable
 from typing import Any
 
 from markupsafe import Markup, escape
 
+from checks.textmodel import covered_pieces
+
 
 def highlight(text: str, findings: Iterable[dict[str, Any]]) -> Markup:
-    spans = [f for f in findings if 0 <= f["start"] < f["end"] <= len(text)]
-    cuts = sorted({0, len(text), *(p for f in spans for p in (f["start"], f["end"]))})
+    by_id = {f["id"]: f for f in findings}
     out: list[str] = []
-    for a, b in itertools.pairwise(cuts):
+    position = 0
+    for a, b, covering in covered_pieces(((f["id"], f["start"], f["end"]) for f in findings), len(text)):
+        out.append(str(escape(text[position:a])))
         piece = str(escape(text[a:b]))
-        covering = [f for f in spans if f["start"] <= a and b <= f["end"]]
-        for f in reversed(covering):
+        for f in (by_id[fid] for fid in reversed(covering)):
             label = f"{f['rule']}：{f['message']}" + (f"；建议：{f['suggestion']}" if f.get("suggestion") else "")
             piece = (
                 f'<mark class="finding check-{escape(f["check"])} sev-{escape(f["severity"])}" '
@@ -28,4 +29,6 @@ def highlight(text: str, findings: Iterable[dict[str, Any]]) -> Markup:
                 f'aria-label="{escape(label)}">{piece}</mark>'
             )
         out.append(piece)
+        position = b
+    out.append(str(escape(text[position:])))
     return Markup("".join(out))
