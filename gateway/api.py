@@ -5,12 +5,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,7 +20,7 @@ from gateway import errors, jobs, reviews
 from gateway.checking import engine_for, site_policy
 from gateway.db import db
 from gateway.drafts import describe_validation_error
-from gateway.models import InboundMessage, Review, Site, SiteSecret
+from gateway.models import InboundMessage, Review, Site, SiteSecret, utcnow
 from gateway.schemas import ReviewRequest
 from webhooks import delivery as transport
 from webhooks.signing import SignatureError, verify
@@ -78,15 +80,15 @@ def authenticate(session: Session, body: bytes) -> tuple[Site, str]:
 def parse_request(body: bytes, site: Site) -> ReviewRequest:
     try:
         payload = json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        where = (
-            f"（第 {exc.lineno} 行第 {exc.colno} 列）" if isinstance(exc, json.JSONDecodeError) else "（不是 UTF-8）"
-        )
-        raise errors.MalformedRequest(f"请求体不是合法的 JSON{where}") from None
-    where = _nul_path(payload)
+    except json.JSONDecodeError as exc:
+        raise errors.MalformedRequest(f"请求体不是合法的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）") from None
+    except RecursionError:
+        raise errors.MalformedRequest("请求体 JSON 嵌套过深") from None
+    where = _unstorable_path(payload)
     if where is not None:
-        # JSON may escape it, but no document text holds U+0000 and PostgreSQL text cannot.
-        raise errors.ValidationFailed(f"{where}: contains a NUL character (\\u0000)")
+        # JSON may escape them, but no document text holds U+0000 or a lone surrogate, and
+        # neither can be stored (PostgreSQL text, UTF-8).
+        raise errors.ValidationFailed(f"{where}: contains a NUL character or a lone surrogate")
     try:
         parsed = ReviewRequest.model_validate(payload)
     except ValidationError as exc:
@@ -101,17 +103,20 @@ def parse_request(body: bytes, site: Site) -> ReviewRequest:
     return parsed
 
 
-def _nul_path(value: Any, path: str = "") -> str | None:
-    """Dotted path of the first string (or key) holding U+0000, or None."""
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _unstorable_path(value: Any, path: str = "") -> str | None:
+    """Dotted path of the first string (or key) holding U+0000 or a lone surrogate."""
     stack: list[tuple[Any, str]] = [(value, path)]
     while stack:
         item, where = stack.pop()
         if isinstance(item, str):
-            if "\x00" in item:
+            if _UNSTORABLE.search(item):
                 return where or "body"
         elif isinstance(item, dict):
             for key, child in item.items():
-                if "\x00" in key:
+                if _UNSTORABLE.search(key):
                     return where or "body"
                 stack.append((child, f"{where}.{key}" if where else key))
         elif isinstance(item, list):
@@ -135,6 +140,21 @@ def _replay_or_claim(session: Session, site: Site, msg_id: str, digest: str) -> 
     if existing.body_sha256 != digest:
         raise errors.Conflict("webhook-id 已用于内容不同的请求")
     if existing.status_code is None:
+        # A claim left by a request that died (database cut mid-request, process killed)
+        # would otherwise refuse every retry for good: after a grace period, take it over.
+        stale_before = utcnow() - timedelta(seconds=current_app.config["IDEMPOTENCY_CLAIM_SECONDS"])
+        taken = session.execute(
+            update(InboundMessage)
+            .where(
+                InboundMessage.id == existing.id,
+                InboundMessage.status_code.is_(None),
+                InboundMessage.created_at < stale_before,
+            )
+            .values(created_at=utcnow())
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        if taken == 1:
+            return None
         raise errors.Conflict("同一 webhook-id 的请求正在处理")
     return json_response(existing.response or {}, existing.status_code, {"Idempotent-Replayed": "true"})
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -276,3 +277,34 @@ def test_when_database_is_down_then_503_with_retry_after(tmp_path, signed) -> No
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
     assert response.json["error"]["code"] == "service_unavailable"
+
+
+@pytest.mark.parametrize(
+    ("raw", "status", "message"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, 400, "嵌套过深"),
+        (b'{"site":"qd-mzj","document":{"id":"x","title":"\\ud800"}}', 422, "document.title: contains a NUL"),
+    ],
+)
+def test_when_json_is_hostile_then_4xx_not_500(client, site, signed, raw, status, message) -> None:
+    _, secret = site
+    response = post(client, signed, secret, None, raw=raw)
+    assert response.status_code == status
+    assert message in response.json["error"]["message"]
+
+
+def test_when_a_claim_was_left_by_a_dead_request_then_a_retry_takes_it_over(client, site, signed, app) -> None:
+    from datetime import timedelta
+
+    from gateway.db import db
+    from gateway.models import InboundMessage, utcnow
+
+    _, secret = site
+    body = dumps(review_body())
+    with app.app_context(), db.session() as s:
+        s.add(InboundMessage(site_id="qd-mzj", webhook_id="msg_dead", body_sha256=hashlib.sha256(body).hexdigest()))
+    assert client.post("/v1/reviews", data=body, headers=signed(secret, body, "msg_dead")).status_code == 409
+    with app.app_context(), db.session() as s:
+        s.query(InboundMessage).filter_by(webhook_id="msg_dead").update({"created_at": utcnow() - timedelta(hours=1)})
+    retry = client.post("/v1/reviews", data=body, headers=signed(secret, body, "msg_dead"))
+    assert retry.status_code == 200
