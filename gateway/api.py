@@ -6,13 +6,12 @@ import hashlib
 import json
 import logging
 import re
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 from pydantic import ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,7 +19,7 @@ from gateway import errors, jobs, reviews
 from gateway.checking import engine_for, site_policy
 from gateway.db import db
 from gateway.drafts import describe_validation_error
-from gateway.models import InboundMessage, Review, Site, SiteSecret, utcnow
+from gateway.models import InboundMessage, Review, Site, SiteSecret
 from gateway.schemas import ReviewRequest
 from webhooks import delivery as transport
 from webhooks.signing import SignatureError, verify
@@ -79,7 +78,8 @@ def authenticate(session: Session, body: bytes) -> tuple[Site, str]:
 
 def parse_request(body: bytes, site: Site) -> ReviewRequest:
     try:
-        payload = json.loads(body)
+        # Decode first: json.loads on bytes guesses UTF-16/32 from leading NUL bytes.
+        payload = json.loads(body.decode("utf-8"))
     except json.JSONDecodeError as exc:
         raise errors.MalformedRequest(f"请求体不是合法的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）") from None
     except RecursionError:
@@ -124,50 +124,34 @@ def _unstorable_path(value: Any, path: str = "") -> str | None:
     return None
 
 
-def _replay_or_claim(session: Session, site: Site, msg_id: str, digest: str) -> Response | None:
-    """Idempotency: a stored answer for this webhook-id, or None after claiming the id."""
+def _stored_answer(session: Session, site_id: str, msg_id: str, digest: str) -> Response | None:
+    """Idempotency: the answer already given for this webhook-id, 409 for another body."""
     existing = session.execute(
-        select(InboundMessage).where(InboundMessage.site_id == site.id, InboundMessage.webhook_id == msg_id)
+        select(InboundMessage).where(InboundMessage.site_id == site_id, InboundMessage.webhook_id == msg_id)
     ).scalar_one_or_none()
     if existing is None:
-        session.add(InboundMessage(site_id=site.id, webhook_id=msg_id, body_sha256=digest))
-        try:
-            session.flush()
-        except IntegrityError:
-            session.rollback()
-            raise errors.Conflict("同一 webhook-id 的请求正在处理") from None
         return None
     if existing.body_sha256 != digest:
         raise errors.Conflict("webhook-id 已用于内容不同的请求")
-    if existing.status_code is None:
-        # A claim left by a request that died (database cut mid-request, process killed)
-        # would otherwise refuse every retry for good: after a grace period, take it over.
-        stale_before = utcnow() - timedelta(seconds=current_app.config["IDEMPOTENCY_CLAIM_SECONDS"])
-        taken = session.execute(
-            update(InboundMessage)
-            .where(
-                InboundMessage.id == existing.id,
-                InboundMessage.status_code.is_(None),
-                InboundMessage.created_at < stale_before,
-            )
-            .values(created_at=utcnow())
-            .execution_options(synchronize_session=False)
-        ).rowcount
-        if taken == 1:
-            return None
-        raise errors.Conflict("同一 webhook-id 的请求正在处理")
-    return json_response(existing.response or {}, existing.status_code, {"Idempotent-Replayed": "true"})
+    return json_response(existing.response or {}, existing.status_code or 200, {"Idempotent-Replayed": "true"})
 
 
 @bp.post("/reviews")
 def create_review() -> Response:
+    """Check and record a draft, idempotently per webhook-id.
+
+    The answer is stored in the same transaction as the review: a request that dies half
+    way (database cut, process killed) leaves nothing behind, so the CMS's retry with the
+    same webhook-id is processed afresh. Two identical requests racing each other both run
+    the checks; the unique (site, webhook-id) row lets one commit and the other replays it.
+    """
     body = _raw_body()
     app = current_app._get_current_object()
     digest = hashlib.sha256(body).hexdigest()
     with db.session() as session:
         site, msg_id = authenticate(session, body)
         site_id = site.id
-        replay = _replay_or_claim(session, site, msg_id, digest)
+        replay = _stored_answer(session, site_id, msg_id, digest)
         if replay is not None:
             return replay
     try:
@@ -176,16 +160,18 @@ def create_review() -> Response:
             parsed = parse_request(body, site)
             status, review = reviews.submit(session, app, site, parsed, body)
             answer = reviews.review_response(review)
-            inbound = session.execute(
-                select(InboundMessage).where(InboundMessage.site_id == site_id, InboundMessage.webhook_id == msg_id)
-            ).scalar_one()
-            inbound.status_code, inbound.response = status, answer
+            session.add(
+                InboundMessage(
+                    site_id=site_id, webhook_id=msg_id, body_sha256=digest, status_code=status, response=answer
+                )
+            )
             review_id, pending = review.id, status == 202
-    except Exception:
-        # Nothing was stored: free the webhook-id so a corrected request can use it.
+    except IntegrityError:
         with db.session() as session:
-            session.query(InboundMessage).filter_by(site_id=site_id, webhook_id=msg_id, status_code=None).delete()
-        raise
+            replay = _stored_answer(session, site_id, msg_id, digest)
+        if replay is None:
+            raise
+        return replay
     if pending:
         jobs.enqueue_review(review_id)
     log.info("review %s site=%s verdict=%s status=%s", review_id, site_id, answer["verdict"], answer["status"])

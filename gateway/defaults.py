@@ -13,10 +13,6 @@ MAX_CONTENT_LENGTH = 20 * 1024 * 1024
 # Standard Webhooks timestamp tolerance in seconds, both directions (the spec's 5 minutes).
 SIGNATURE_TOLERANCE_SECONDS = 300
 
-# An idempotency claim with no answer after this long belongs to a request that died
-# (database cut, process killed); a retry with the same webhook-id may take it over.
-IDEMPOTENCY_CLAIM_SECONDS = 120
-
 # Idempotency records older than this may be purged; a CMS retrying later gets a fresh review.
 IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600
 

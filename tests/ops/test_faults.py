@@ -325,12 +325,6 @@ def test_when_the_database_goes_away_mid_request_then_503_with_retry_after_and_n
     }
 
 
-@pytest.mark.xfail(
-    reason="gateway/api.py create_review frees the claimed webhook-id in a new session; with the "
-    "database still gone that fails too, the claim stays (status_code NULL) and every retry of "
-    "the CMS with the same webhook-id gets 409 '同一 webhook-id 的请求正在处理' for good",
-    strict=True,
-)
 def test_when_the_database_comes_back_then_the_cms_retry_with_the_same_webhook_id_succeeds(
     outage_app, signed, monkeypatch
 ) -> None:

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime, timedelta
 
@@ -291,20 +290,3 @@ def test_when_json_is_hostile_then_4xx_not_500(client, site, signed, raw, status
     response = post(client, signed, secret, None, raw=raw)
     assert response.status_code == status
     assert message in response.json["error"]["message"]
-
-
-def test_when_a_claim_was_left_by_a_dead_request_then_a_retry_takes_it_over(client, site, signed, app) -> None:
-    from datetime import timedelta
-
-    from gateway.db import db
-    from gateway.models import InboundMessage, utcnow
-
-    _, secret = site
-    body = dumps(review_body())
-    with app.app_context(), db.session() as s:
-        s.add(InboundMessage(site_id="qd-mzj", webhook_id="msg_dead", body_sha256=hashlib.sha256(body).hexdigest()))
-    assert client.post("/v1/reviews", data=body, headers=signed(secret, body, "msg_dead")).status_code == 409
-    with app.app_context(), db.session() as s:
-        s.query(InboundMessage).filter_by(webhook_id="msg_dead").update({"created_at": utcnow() - timedelta(hours=1)})
-    retry = client.post("/v1/reviews", data=body, headers=signed(secret, body, "msg_dead"))
-    assert retry.status_code == 200
