@@ -45,7 +45,7 @@ def wait_for(condition, seconds: float) -> bool:
 def test_when_worker_is_killed_mid_job_then_review_completes_exactly_once(app, client, site, signed, cms) -> None:
     _, secret = site
     # Big enough that checking it takes seconds, so the kill lands inside the job.
-    text = ("各单位要认真落实工作要求，希望再接再励。" * 200 + "\n") * 400
+    text = ("各单位要认真落实工作要求，希望再接再励。" * 200 + "\n") * 150
     payload = {**review_body(), "callback_url": cms.url}
     payload["document"]["attachments"] = [
         {"name": "大文件.txt", "content_type": "text/plain", "content_base64": base64.b64encode(text.encode()).decode()}
@@ -68,7 +68,7 @@ def test_when_worker_is_killed_mid_job_then_review_completes_exactly_once(app, c
 
     second = start_worker(app, {"SANSHEN_REQUEUE_AFTER_SECONDS": "1", "SANSHEN_SWEEP_INTERVAL_SECONDS": "1"})
     try:
-        assert wait_for(lambda: len(cms.received) >= 1, 120), second.stderr
+        assert wait_for(lambda: len(cms.received) >= 1, 300), second.stderr
         time.sleep(2)  # room for a duplicate to show up, if there were one
     finally:
         os.killpg(second.pid, signal.SIGKILL)
