@@ -148,15 +148,13 @@ def create_review() -> Response:
     body = _raw_body()
     app = current_app._get_current_object()
     digest = hashlib.sha256(body).hexdigest()
-    with db.session() as session:
-        site, msg_id = authenticate(session, body)
-        site_id = site.id
-        replay = _stored_answer(session, site_id, msg_id, digest)
-        if replay is not None:
-            return replay
     try:
         with db.session() as session:
-            site = session.get(Site, site_id)
+            site, msg_id = authenticate(session, body)
+            site_id = site.id
+            replay = _stored_answer(session, site_id, msg_id, digest)
+            if replay is not None:
+                return replay
             parsed = parse_request(body, site)
             status, review = reviews.submit(session, app, site, parsed, body)
             answer = reviews.review_response(review)

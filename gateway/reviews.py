@@ -71,6 +71,7 @@ def submit(session: Session, app: Flask, site: Site, request: ReviewRequest, raw
     document = session.execute(
         select(Document).where(Document.site_id == site.id, Document.cms_id == request.document.id)
     ).scalar_one_or_none()
+    new_document = document is None
     if document is None:
         document = Document(site_id=site.id, cms_id=request.document.id)
         session.add(document)
@@ -98,11 +99,12 @@ def submit(session: Session, app: Flask, site: Site, request: ReviewRequest, raw
     session.add(review)
     session.flush()
     # A new revision supersedes whatever review of this document is still open.
-    session.execute(
-        update(Review)
-        .where(Review.document_id == document.id, Review.id != review.id, Review.status.in_(OPEN_STATUSES))
-        .values(status="superseded", superseded_by=review.id, updated_at=utcnow())
-    )
+    if not new_document:
+        session.execute(
+            update(Review)
+            .where(Review.document_id == document.id, Review.id != review.id, Review.status.in_(OPEN_STATUSES))
+            .values(status="superseded", superseded_by=review.id, updated_at=utcnow())
+        )
     _store_findings(review, report)
     if report.pending:
         review.pending_checks = list(report.pending_checks)
