@@ -209,6 +209,22 @@ def validate(fields: Mapping[str, Any], site_id: str | None) -> Entry:
 # -- items: overlay entries as plain data ----------------------------------------------
 
 
+def _new_row(site_id: str | None, item: dict[str, Any], user: User | None) -> LexiconEntryRow:
+    """An enabled overlay row from an entry item, created and last changed by ``user``."""
+    return LexiconEntryRow(
+        site_id=site_id,
+        term=item["term"],
+        kind=item["kind"],
+        category=item["category"],
+        severity=item["severity"],
+        suggestion=item["suggestion"],
+        note=item["note"],
+        enabled=True,
+        created_by=actor_name(user),
+        updated_by=actor_name(user),
+    )
+
+
 def entry_item(entry: Entry, site_id: str | None) -> Item:
     return {
         "site": site_id,
@@ -441,18 +457,7 @@ def add_entry(
     if refused:
         raise LexiconAdminError(refused[0].message)
     item = entry_item(entry, site_id)
-    row = LexiconEntryRow(
-        site_id=site_id,
-        term=item["term"],
-        kind=item["kind"],
-        category=item["category"],
-        severity=item["severity"],
-        suggestion=item["suggestion"],
-        note=item["note"],
-        enabled=True,
-        created_by=actor_name(user),
-        updated_by=actor_name(user),
-    )
+    row = _new_row(site_id, item, user)
     session.add(row)
     session.flush()
     _audit_entry(session, user, "lexicon.add", row, entry=item)
@@ -817,20 +822,7 @@ def apply_import(session: Session, user: User | None, plan: ImportPlan, source: 
         item = entry_item(entry, plan.site_id)
         row = _find_row(session, plan.site_id, entry.term, entry.kind)
         if row is None:
-            session.add(
-                LexiconEntryRow(
-                    site_id=plan.site_id,
-                    term=item["term"],
-                    kind=item["kind"],
-                    category=item["category"],
-                    severity=item["severity"],
-                    suggestion=item["suggestion"],
-                    note=item["note"],
-                    enabled=True,
-                    created_by=actor_name(user),
-                    updated_by=actor_name(user),
-                )
-            )
+            session.add(_new_row(plan.site_id, item, user))
             added += 1
         else:
             row.category, row.severity, row.suggestion, row.note = (
@@ -1072,20 +1064,7 @@ def rollback(session: Session, user: User | None, publication_id: int, note: str
             row.updated_by, row.updated_at = actor_name(user), utcnow()
             restored += 1
     for item in wanted.values():
-        session.add(
-            LexiconEntryRow(
-                site_id=item.get("site"),
-                term=item["term"],
-                kind=item["kind"],
-                category=item["category"],
-                severity=item["severity"],
-                suggestion=item["suggestion"],
-                note=item["note"],
-                enabled=True,
-                created_by=actor_name(user),
-                updated_by=actor_name(user),
-            )
-        )
+        session.add(_new_row(item.get("site"), item, user))
         restored += 1
     session.flush()
     audit.append(
