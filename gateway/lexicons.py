@@ -225,6 +225,18 @@ def _new_row(site_id: str | None, item: dict[str, Any], user: User | None) -> Le
     )
 
 
+def _refresh_row(row: LexiconEntryRow, item: dict[str, Any], user: User | None) -> None:
+    """Overwrite an existing row with an entry item and enable it."""
+    row.category, row.severity, row.suggestion, row.note = (
+        item["category"],
+        item["severity"],
+        item["suggestion"],
+        item["note"],
+    )
+    row.enabled = True
+    row.updated_by, row.updated_at = actor_name(user), utcnow()
+
+
 def entry_item(entry: Entry, site_id: str | None) -> Item:
     return {
         "site": site_id,
@@ -825,14 +837,7 @@ def apply_import(session: Session, user: User | None, plan: ImportPlan, source: 
             session.add(_new_row(plan.site_id, item, user))
             added += 1
         else:
-            row.category, row.severity, row.suggestion, row.note = (
-                item["category"],
-                item["severity"],
-                item["suggestion"],
-                item["note"],
-            )
-            row.enabled = True
-            row.updated_by, row.updated_at = actor_name(user), utcnow()
+            _refresh_row(row, item, user)
             updated += 1
         terms.append(entry.term)
     session.flush()
@@ -1054,14 +1059,7 @@ def rollback(session: Session, user: User | None, publication_id: int, note: str
                 disabled += 1
             continue
         if not row.enabled or row_item(row) != item:
-            row.category, row.severity, row.suggestion, row.note = (
-                item["category"],
-                item["severity"],
-                item["suggestion"],
-                item["note"],
-            )
-            row.enabled = True
-            row.updated_by, row.updated_at = actor_name(user), utcnow()
+            _refresh_row(row, item, user)
             restored += 1
     for item in wanted.values():
         session.add(_new_row(item.get("site"), item, user))
