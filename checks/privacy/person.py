@@ -84,6 +84,16 @@ NAME_FOLLOWERS = (
     "持有",
     "的",
 )
+# Phrases that follow a household head's name in 低保/救助 notices ("经核实，王某某家庭人均
+# 收入低于标准"): the name carries no label there, but these words make it unmistakable.
+HOUSEHOLD_FOLLOWERS = re.compile("家庭人均|家庭成员|家庭年收入|家庭收入|家庭住址")
+# Words before 家庭 that read like surname + given name but describe the household.
+HOUSEHOLD_WORDS = frozenset(
+    """文明 和谐 和睦 单亲 平安 幸福 美满 书香 五好 最美 绿色 健康 低保 困难 特困 贫困 普通 城镇 农村
+    军人 烈属 留守 失独 计生 重点 优抚 双职工 零就业 独生子女 残疾人 移民 台胞 侨眷 孤老 空巢""".split()
+)
+# After a weak cue, "的" is fine when an identifier is what follows (获奖者王芳的电子邮箱).
+POSSESSIVE_IDENTIFIER = tuple(f"的{label}" for label in ("电子邮箱", *IDENTIFIER_LABELS))
 SENTENCE_END = frozenset("。；;！？!?\n")
 NAME_HEADER = re.compile(
     r"姓名|名字|户主|申请人|联系人|当事人|患者|收件人|户名|持卡人|保障对象|救助对象|被处罚人|驾驶人|车主|学生"
@@ -191,8 +201,16 @@ def find_names(doc: FieldText, regions: Iterable[tuple[int, int]]) -> list[NameS
             if end is None:
                 continue
             ends_clean = end >= hi or not is_cjk(text[end])
-            if ends_clean or (m.group() not in WEAK_CUES and text.startswith(NAME_FOLLOWERS, end)):
+            strong = m.group() not in WEAK_CUES and text.startswith(NAME_FOLLOWERS, end)
+            if ends_clean or strong or text.startswith(POSSESSIVE_IDENTIFIER, end):
                 found.setdefault(pos, NameSpan(pos, end, "cue"))
+        for m in HOUSEHOLD_FOLLOWERS.finditer(text, lo, hi):
+            end = m.start()
+            for start in range(end - 2, max(lo, end - 4) - 1, -1):
+                at_boundary = start == lo or text[start - 1] in SEGMENT_DELIMITERS
+                if at_boundary and text[start:end] not in HOUSEHOLD_WORDS and read_name(text, start, end) == end:
+                    found.setdefault(start, NameSpan(start, end, "cue"))
+                    break
         row = doc.table.row_span(lo)
         if row is not None and not doc.table.is_header_row(lo):
             headers = doc.table.headers(lo)
