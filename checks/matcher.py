@@ -9,10 +9,10 @@ version and shared; they are never pickled per request.
 
 pyahocorasick finds a node's child by a linear scan, so a root with thousands of distinct
 first characters (any large Chinese lexicon) costs about 1.5 µs per input character. We
-therefore feed it every folded character as two symbols — high byte, low byte, from two
-disjoint private-use ranges — which caps any node at 256 children and makes the scan some
-thirty times faster. A match can only begin on a high symbol, so matches stay aligned to
-whole characters (see bench/engine.py for the measurement).
+therefore feed it every folded character as two symbols — its high byte and its low byte —
+which caps any node at 256 children and makes the scan some thirty times faster. Matches
+that begin on a low byte straddle two characters and are dropped (see bench/engine.py for
+the measurement).
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ import bisect
 import unicodedata
 from array import array
 from dataclasses import dataclass
-from functools import cache
 
 import ahocorasick
 
@@ -30,14 +29,12 @@ from checks.exceptions import LexiconError
 from checks.lexicon import Entry, Lexicon
 from checks.normalize import ZERO_WIDTH, NormalizedText, Normalizer
 
-_HIGH_SYMBOLS = 0xF0000  # supplementary private use area A
-_LOW_SYMBOLS = 0x100000  # supplementary private use area B
 
-
-@cache
-def symbol_table() -> dict[int, str]:
-    """Each BMP character → its two-symbol spelling for the automaton."""
-    return {cp: chr(_HIGH_SYMBOLS + (cp >> 8)) + chr(_LOW_SYMBOLS + (cp & 0xFF)) for cp in range(0x10000)}
+def to_symbols(text: str) -> str:
+    """Each BMP character as two symbols, its high and its low byte (UTF-16BE read as
+    Latin-1): a C-speed codec instead of a per-character table. High and low bytes share one
+    range, so a match may start on a low byte; ``find`` drops those (odd start)."""
+    return text.encode("utf-16-be", "surrogatepass").decode("latin-1")
 
 
 def is_ascii_word_char(ch: str) -> bool:
@@ -69,8 +66,7 @@ class Matcher:
         self._automaton = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         entries = lexicon.entries
         keys = normalizer.fold_terms([entry.term for entry in entries])
-        symbols = symbol_table()
-        encoded = "\n".join(keys).translate(symbols).split("\n".translate(symbols)) if keys else []
+        encoded = [to_symbols(key) for key in keys]
         pattern_ids: dict[str, int] = {}
         lengths: list[int] = []
         latin_start = bytearray()
@@ -113,7 +109,9 @@ class Matcher:
         index = norm.index
         candidates: list[tuple[int, int, int]] = []
         allow_spans: list[tuple[int, int]] = []
-        for last_symbol, pid in self._automaton.iter(norm.text.translate(symbol_table())):
+        for last_symbol, pid in self._automaton.iter(to_symbols(norm.text)):
+            if (last_symbol - 2 * self._lengths[pid] + 1) & 1:
+                continue  # began on a low byte: not a match of whole characters
             last = last_symbol >> 1
             first = last - self._lengths[pid] + 1
             if not self._plausible(norm, first, last, pid):

@@ -115,3 +115,10 @@ def test_when_text_is_adversarial_then_matching_is_linear() -> None:
     # Every other "a*a" is a hit (noise skipped, '*' is a word boundary); overlaps resolve.
     assert len(hits) == 50_000
     assert all(text[h.start : h.end] == "a*a" for h in hits)
+
+
+def test_when_term_bytes_straddle_two_characters_then_there_is_no_hit() -> None:
+    """中文 is 4E2D 6587; 乎ⵥ蟀 is 4E4E 2D65 87C0, whose bytes hold 4E 2D 65 87 at an odd offset."""
+    matcher = Matcher(make_lexicon(("中文", "deny", "测试", "warn", "", "n")), Normalizer())
+    assert matcher.find(matcher.normalizer.normalize("乎\u2d65\u87c0")) == []
+    assert [(h.start, h.end) for h in matcher.find(matcher.normalizer.normalize("乎中文"))] == [(1, 3)]
