@@ -23,6 +23,13 @@ TEST_LEXICONS = Path(__file__).parent / "data" / "lexicons"
 PG_ADMIN_URL = "postgresql+psycopg://root@127.0.0.1:5432/test"
 
 
+def free_port() -> int:
+    """A loopback TCP port nobody listens on right now (for servers the tests start)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
 def _reachable(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=0.5):

@@ -10,7 +10,6 @@ import os
 import re
 import runpy
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,7 @@ import requests
 import yaml
 
 from gateway import defaults
-from tests.conftest import REDIS, TEST_LEXICONS
+from tests.conftest import REDIS, TEST_LEXICONS, free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -135,14 +134,8 @@ def test_when_the_gunicorn_config_is_imported_then_gunicorn_accepts_sane_values(
     assert runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))["workers"] == 5
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_when_gunicorn_runs_with_the_config_then_the_gateway_is_ready_and_logs_json(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     instance = tmp_path / "instance"
     env = {
         **os.environ,

@@ -33,13 +33,7 @@ from gateway.checking import engine_for
 from gateway.db import db
 from gateway.models import Document, InboundMessage, Review, Revision
 from gateway.queue import job_queue
-from tests.conftest import TEST_LEXICONS, dumps, review_body, run_worker
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.conftest import TEST_LEXICONS, dumps, free_port, review_body, run_worker
 
 
 def _wait(condition, seconds: float = 15.0) -> bool:
@@ -59,7 +53,7 @@ class PrivateRedis:
 
     def __init__(self, folder: Path) -> None:
         self.binary = shutil.which("redis-server") or self._bundled()
-        self.port = _free_port()
+        self.port = free_port()
         self.folder = folder
         self.process: subprocess.Popen | None = None
 
@@ -161,7 +155,7 @@ class Cuttable:
 
     def __init__(self, target: tuple[str, int]) -> None:
         self.target = target
-        self.port = _free_port()
+        self.port = free_port()
         self.sockets: list[socket.socket] = []
         self.lock = threading.Lock()
         self.listener: socket.socket | None = None

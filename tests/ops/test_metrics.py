@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,7 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from gateway import jobs
 from gateway.queue import job_queue
-from tests.conftest import TEST_LEXICONS, dumps, review_body, run_worker
+from tests.conftest import TEST_LEXICONS, dumps, free_port, review_body, run_worker
 from tests.ops.conftest import post_review
 
 SYNC_CHECKS = ("sensitive", "typo", "disclosure", "format", "link", "privacy", "secret")
@@ -107,16 +106,10 @@ def test_when_callbacks_fail_and_jobs_fail_then_metrics_show_both(app, client, s
     assert value(scrape(client), "sanshen_queue_jobs", queue=app.config["QUEUE_NAME"], state="failed") == 1
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_when_served_by_gunicorn_then_metrics_add_up_over_workers_and_logs_are_json(tmp_path: Path) -> None:
     from tests.conftest import REDIS
 
-    port = _free_port()
+    port = free_port()
     instance = tmp_path / "instance"
     env = {
         **os.environ,

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -27,16 +26,10 @@ from gateway.checking import announce, engine_for, watch_for
 from gateway.db import db
 from gateway.models import Review
 from gateway.queue import job_queue
-from tests.conftest import dumps, hmac_signature, review_body
+from tests.conftest import dumps, free_port, hmac_signature, review_body
 
 TERM = "热更新测试词"
 BODY = dumps(review_body(body_html=f"<p>稿件中出现了{TERM}。</p>"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def service_env(app, poll_seconds: float) -> dict[str, str]:
