@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -20,6 +20,7 @@ from gateway.checking import engine_for, site_policy
 from gateway.db import db
 from gateway.drafts import describe_validation_error
 from gateway.models import InboundMessage, Review, Site, SiteSecret
+from gateway.observability import context
 from gateway.schemas import ReviewRequest
 from webhooks import delivery as transport
 from webhooks.signing import SignatureError, verify
@@ -57,22 +58,25 @@ def authenticate(session: Session, body: bytes) -> tuple[Site, str]:
     otherwise every site's active secrets are (small deployments).
     """
     hint = request.headers.get(SITE_HEADER)
-    signing_sites = select(SiteSecret.site_id).where(SiteSecret.active.is_(True))
-    query = select(Site).where(Site.id.in_(signing_sites)).order_by(Site.id)
+    query = select(SiteSecret.site_id, SiteSecret.secret).where(SiteSecret.active.is_(True))
     if hint:
-        site = session.get(Site, hint)
-        if site is None:
-            raise errors.UnknownSite()
-        candidates = [site]
-    else:
-        candidates = list(session.execute(query).scalars())
+        query = query.where(SiteSecret.site_id == hint)
+    secrets_by_site: dict[str, list[str]] = {}
+    for site_id, secret in session.connection().execute(query.order_by(SiteSecret.site_id, SiteSecret.created_at)):
+        secrets_by_site.setdefault(site_id, []).append(secret)
+    if hint and not secrets_by_site and session.get(Site, hint) is None:
+        raise errors.UnknownSite()
     headers = dict(request.headers)
-    for site in candidates:
-        active = [s.secret for s in site.secrets if s.active]
+    for site_id, secrets in secrets_by_site.items():
         try:
-            return site, verify(active, headers, body)
+            msg_id = verify(secrets, headers, body)
         except SignatureError:
             continue
+        site = session.get(Site, site_id)
+        if site is None:  # deleted since the secrets were read
+            break
+        context.bind(site=site_id)
+        return site, msg_id
     raise errors.InvalidSignature()
 
 
@@ -156,14 +160,13 @@ def create_review() -> Response:
             if replay is not None:
                 return replay
             parsed = parse_request(body, site)
-            status, review = reviews.submit(session, app, site, parsed, body)
-            answer = reviews.review_response(review)
-            session.add(
-                InboundMessage(
+            status, answer = reviews.submit(session, app, site, parsed, body)
+            session.connection().execute(
+                insert(InboundMessage.__table__).values(
                     site_id=site_id, webhook_id=msg_id, body_sha256=digest, status_code=status, response=answer
                 )
             )
-            review_id, pending = review.id, status == 202
+            review_id, pending = answer["review_id"], status == 202
     except IntegrityError:
         with db.session() as session:
             replay = _stored_answer(session, site_id, msg_id, digest)

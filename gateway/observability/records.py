@@ -9,13 +9,17 @@ and each callback attempt is counted by outcome.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from gateway.models import Delivery, DeliveryAttempt, InboundMessage, Review
+from gateway.models import Delivery, DeliveryAttempt, Review
 from gateway.observability import context, metrics
+
+if TYPE_CHECKING:
+    from checks.engine import Report
 
 log = logging.getLogger("sanshen.reviews")
 delivery_log = logging.getLogger("sanshen.deliveries")
@@ -32,7 +36,6 @@ def install() -> None:
         return
     _installed = True
     event.listen(Review, "after_insert", _review_inserted)
-    event.listen(InboundMessage, "after_insert", _inbound_inserted)
     event.listen(Review, "load", _review_loaded)
     event.listen(Delivery, "load", _delivery_loaded)
     event.listen(Session, "after_flush", _after_flush)
@@ -44,8 +47,31 @@ def _review_inserted(_mapper: Any, _connection: Any, review: Review) -> None:
     context.bind(review_id=review.id, site=review.site_id)
 
 
-def _inbound_inserted(_mapper: Any, _connection: Any, message: InboundMessage) -> None:
-    context.bind(site=message.site_id)
+def observe_review(session: Session, review: dict[str, Any], report: Report) -> None:
+    """A review inserted with Core (the request hot path), where no ORM hook sees it."""
+    context.bind(review_id=review["id"], site=review["site_id"])
+    if review["status"] in SETTLED:
+        _note_settled(session, review["id"], review["site_id"], review["verdict"], review["status"], report.findings)
+
+
+def _note_settled(
+    session: Session, review_id: str, site: str, verdict: str, status: str, findings: Iterable[Any]
+) -> None:
+    """Counted and logged once the transaction commits (a rolled-back review is not)."""
+    findings = list(findings)
+    session.info.setdefault(_INFO_KEY, []).append(
+        (
+            "settled",
+            {
+                "review_id": review_id,
+                "site": site,
+                "verdict": verdict,
+                "status": status,
+                "findings": [(f.check, str(f.severity)) for f in findings],
+                "rules": sorted({f.rule for f in findings}),
+            },
+        )
+    )
 
 
 def _in_job() -> bool:
@@ -76,19 +102,7 @@ def _after_flush(session: Session, _flush_context: Any) -> None:
             if status in SETTLED and obj.verdict in ("pass", "annotate", "block"):
                 # Findings were just stored with the verdict, so the collection is in memory.
                 records = obj.__dict__.get("findings") or []
-                observed.append(
-                    (
-                        "settled",
-                        {
-                            "review_id": obj.id,
-                            "site": obj.site_id,
-                            "verdict": obj.verdict,
-                            "status": status,
-                            "findings": [(r.check, r.severity) for r in records],
-                            "rules": sorted({r.rule for r in records}),
-                        },
-                    )
-                )
+                _note_settled(session, obj.id, obj.site_id, obj.verdict, status, records)
         elif isinstance(obj, DeliveryAttempt) and obj in session.new:
             delivery = obj.__dict__.get("delivery")
             observed.append(
