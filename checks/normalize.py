@@ -8,11 +8,12 @@ characters dropped. ``NormalizedText.index[i]`` is the original offset of folded
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from array import array
 from dataclasses import dataclass
 from functools import cache
+
+import numpy as np
 
 from checks import defaults
 
@@ -59,27 +60,28 @@ class NormalizedText:
 
 @dataclass(frozen=True, slots=True)
 class _FoldTables:
-    one_to_one: dict[int, str]  # characters that fold to exactly one other character
-    irregular: re.Pattern[str]  # characters that fold to nothing or to several characters
+    fold: np.ndarray  # uint32[65536]: the folded character of each BMP character that folds to one
+    width: np.ndarray  # uint8[65536]: how many characters each BMP character folds to (0 = dropped)
+    expansions: dict[int, str]  # BMP characters that fold to several characters
 
 
 @cache
 def _fold_tables(noise: frozenset[str]) -> _FoldTables:
-    """Fold every BMP character once; the hot path then runs in C (translate, finditer)."""
+    """Fold every BMP character once; the hot path is then array lookups in numpy."""
     normalizer = Normalizer(noise)
-    one_to_one: dict[int, str] = {}
-    irregular: list[str] = []
+    fold = np.arange(0x10000, dtype=np.uint32)
+    width = np.ones(0x10000, dtype=np.uint8)
+    expansions: dict[int, str] = {}
     for cp in range(0x10000):
         if 0xD800 <= cp <= 0xDFFF:
-            continue
-        ch = chr(cp)
-        folded = normalizer.fold_char(ch)
-        if len(folded) != 1:
-            irregular.append(ch)
-        elif folded != ch:
-            one_to_one[cp] = folded
-    pattern = "[" + "".join(re.escape(ch) for ch in irregular) + "\U00010000-\U0010ffff]"
-    return _FoldTables(one_to_one, re.compile(pattern))
+            continue  # a lone surrogate stays as it is
+        folded = normalizer.fold_char(chr(cp))
+        width[cp] = len(folded)
+        if len(folded) == 1:
+            fold[cp] = ord(folded)
+        elif folded:
+            expansions[cp] = folded
+    return _FoldTables(fold, width, expansions)
 
 
 class Normalizer:
@@ -122,22 +124,38 @@ class Normalizer:
         return [self.fold_term(term) for term in terms]
 
     def normalize(self, text: str) -> NormalizedText:
+        """Fold ``text`` character by character, keeping the origin of every folded character.
+
+        Vectorised over code points: widths and folds come from per-character tables, the
+        index map is ``repeat(arange(n), widths)``; only characters that fold to several
+        characters or lie outside the BMP (rare) are handled one by one.
+        """
+        if not text:
+            return NormalizedText(original=text, text="", index=array("q"))
         tables = _fold_tables(self.noise)
-        one_to_one = tables.one_to_one
-        pieces: list[str] = []
-        index = array("q")
-        pos = 0
-        for m in tables.irregular.finditer(text):
-            i = m.start()
-            if i > pos:
-                pieces.append(text[pos:i].translate(one_to_one))
-                index.extend(range(pos, i))
-            folded = self.fold_char(text[i])
-            if folded:
-                pieces.append(folded)
-                index.extend([i] * len(folded))
-            pos = i + 1
-        if pos < len(text):
-            pieces.append(text[pos:].translate(one_to_one))
-            index.extend(range(pos, len(text)))
-        return NormalizedText(original=text, text="".join(pieces), index=index)
+        code_points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        in_bmp = code_points < 0x10000
+        lookup = code_points if in_bmp.all() else np.where(in_bmp, code_points, 0)
+        widths = tables.width[lookup]
+        special: dict[int, str] = {}
+        for position in np.flatnonzero(~in_bmp).tolist():
+            folded = self.fold_char(text[position])
+            widths[position] = len(folded)
+            special[position] = folded
+        if tables.expansions:
+            for position in np.flatnonzero(widths > 1).tolist():
+                special.setdefault(position, tables.expansions.get(int(code_points[position]), ""))
+        index = np.repeat(np.arange(len(code_points), dtype=np.int64), widths)
+        folded_points = tables.fold[lookup][index]
+        if special:
+            offsets = np.cumsum(widths, dtype=np.int64) - widths
+            for position, folded in special.items():
+                first = int(offsets[position])
+                folded_points[first : first + len(folded)] = [ord(ch) for ch in folded]
+        index_map = array("q")
+        index_map.frombytes(index.tobytes())
+        return NormalizedText(
+            original=text,
+            text=folded_points.tobytes().decode("utf-32-le", "surrogatepass"),
+            index=index_map,
+        )

@@ -20,6 +20,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
+
 # Elements whose boundaries separate text the way a browser would show it on new lines.
 BLOCK_ELEMENTS = frozenset(
     [
@@ -123,35 +125,39 @@ def html_field(name: str, source: str) -> TextField:
 
 
 class _Builder:
-    """Accumulates plain text with its source spans, collapsing white space as HTML does."""
+    """Accumulates plain text with its source spans, collapsing white space as HTML does.
 
-    __slots__ = ("chunks", "ends", "pending_space", "starts", "tail")
+    Text is kept as chunks, each with where it came from: a run of characters copied from
+    the source (character *i* came from ``origin + i``) or characters that all stand for one
+    source span (a decoded entity, a collapsed space, a synthetic break). The per-character
+    arrays are built once at the end, vectorised, instead of growing with every chunk.
+    """
+
+    __slots__ = ("chunks", "origins", "pending_space", "span_ends", "tail")
 
     def __init__(self) -> None:
         self.chunks: list[str] = []
-        self.starts = array("q")
-        self.ends = array("q")
+        self.origins: list[int] = []
+        self.span_ends: list[int] = []  # -1: copied run; otherwise every character spans [origin, end)
         self.tail = "\n"  # last emitted character; "\n" means "at a line start"
         self.pending_space: tuple[int, int] | None = None
 
-    def text(self, s: str, start: int) -> None:
-        if not s:
-            return
-        self._flush_space()
+    def _append(self, s: str, origin: int, span_end: int) -> None:
         self.chunks.append(s)
-        self.starts.extend(range(start, start + len(s)))
-        self.ends.extend(range(start + 1, start + len(s) + 1))
+        self.origins.append(origin)
+        self.span_ends.append(span_end)
         self.tail = s[-1]
+
+    def text(self, s: str, start: int) -> None:
+        if s:
+            self._flush_space()
+            self._append(s, start, -1)
 
     def decoded(self, s: str, start: int, end: int) -> None:
         """Characters decoded from one entity all point at the whole entity."""
-        if not s:
-            return
-        self._flush_space()
-        self.chunks.append(s)
-        self.starts.extend([start] * len(s))
-        self.ends.extend([end] * len(s))
-        self.tail = s[-1]
+        if s:
+            self._flush_space()
+            self._append(s, start, end)
 
     def space(self, start: int, end: int) -> None:
         if self.tail in "\n\t" or self.pending_space is not None:
@@ -164,10 +170,14 @@ class _Builder:
         if self.pending_space is not None:
             a, b = self.pending_space
             self.pending_space = None
-            self.chunks.append(" ")
-            self.starts.append(a)
-            self.ends.append(b)
-            self.tail = " "
+            self._append(" ", a, b)
+
+    def _drop_last_character(self) -> None:
+        self.chunks[-1] = self.chunks[-1][:-1]
+        if not self.chunks[-1]:
+            self.chunks.pop()
+            self.origins.pop()
+            self.span_ends.pop()
 
     def synthetic(self, ch: str, at: int) -> None:
         """A line or cell break that stands for a tag: it has an empty source span."""
@@ -175,25 +185,29 @@ class _Builder:
         if self.tail == "\n" or (ch == "\t" and self.tail == "\t"):
             return
         if self.tail == " ":  # a trailing space before a break carries no meaning
-            self.chunks[-1] = self.chunks[-1][:-1]
-            self.starts.pop()
-            self.ends.pop()
-            if not self.chunks[-1]:
-                self.chunks.pop()
-        self.chunks.append(ch)
-        self.starts.append(at)
-        self.ends.append(at)
-        self.tail = ch
+            self._drop_last_character()
+        self._append(ch, at, at)
 
     def result(self) -> tuple[str, array, array]:
-        text = "".join(self.chunks)
-        starts, ends = self.starts, self.ends
+        chunks, origins, span_ends = self.chunks, self.origins, self.span_ends
         # Drop a final synthetic break so the text does not end in an empty line.
-        while text and text[-1] in "\n\t" and starts[-1] == ends[-1]:
-            text = text[:-1]
-            starts.pop()
-            ends.pop()
-        return text, starts, ends
+        while chunks and chunks[-1][-1] in "\n\t" and origins[-1] == span_ends[-1]:
+            self._drop_last_character()
+        lengths = np.fromiter(map(len, chunks), dtype=np.int64, count=len(chunks))
+        owner = np.repeat(np.arange(len(chunks), dtype=np.int64), lengths)
+        offset_in_chunk = np.arange(len(owner), dtype=np.int64) - (np.cumsum(lengths) - lengths)[owner]
+        origin = np.asarray(origins, dtype=np.int64)[owner]
+        span_end = np.asarray(span_ends, dtype=np.int64)[owner]
+        copied = span_end < 0
+        starts = origin + np.where(copied, offset_in_chunk, 0)
+        ends = np.where(copied, starts + 1, span_end)
+        return "".join(chunks), _int_array(starts), _int_array(ends)
+
+
+def _int_array(values: np.ndarray) -> array:
+    out = array("q")
+    out.frombytes(values.astype(np.int64, copy=False).tobytes())
+    return out
 
 
 def _emit_text(builder: _Builder, source: str, start: int, end: int) -> None:
