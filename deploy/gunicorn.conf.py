@@ -67,10 +67,14 @@ def on_starting(server: Any) -> None:
 
 
 def when_ready(server: Any) -> None:
-    """Master, app loaded: build the lexicon automaton once, before the workers fork."""
+    """Master, app loaded: build the lexicon automaton once, before the workers fork, and
+    keep it out of the garbage collector's walks (see ``sanshen serve``)."""
+    import gc
+
     from gateway.checking import engine_for
 
     engine_for(server.app.wsgi())
+    gc.freeze()
 
 
 def child_exit(server: Any, worker: Any) -> None:
