@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, request
 from pydantic import ValidationError
-from sqlalchemy import insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -51,6 +51,18 @@ def _raw_body() -> bytes:
     return body
 
 
+_ALL_SECRETS = (
+    select(SiteSecret.site_id, SiteSecret.secret)
+    .where(SiteSecret.active.is_(True))
+    .order_by(SiteSecret.site_id, SiteSecret.created_at)
+)
+_SITE_SECRETS = _ALL_SECRETS.where(SiteSecret.site_id == bindparam("site"))
+_STORED_ANSWER = select(InboundMessage.body_sha256, InboundMessage.status_code, InboundMessage.response).where(
+    InboundMessage.site_id == bindparam("site"), InboundMessage.webhook_id == bindparam("webhook_id")
+)
+_INSERT_INBOUND = insert(InboundMessage.__table__)
+
+
 def authenticate(session: Session, body: bytes) -> tuple[Site, str]:
     """The site whose active secret signed this raw body, and the message id.
 
@@ -58,11 +70,10 @@ def authenticate(session: Session, body: bytes) -> tuple[Site, str]:
     otherwise every site's active secrets are (small deployments).
     """
     hint = request.headers.get(SITE_HEADER)
-    query = select(SiteSecret.site_id, SiteSecret.secret).where(SiteSecret.active.is_(True))
-    if hint:
-        query = query.where(SiteSecret.site_id == hint)
+    connection = session.connection()
+    rows = connection.execute(_SITE_SECRETS, {"site": hint}) if hint else connection.execute(_ALL_SECRETS)
     secrets_by_site: dict[str, list[str]] = {}
-    for site_id, secret in session.connection().execute(query.order_by(SiteSecret.site_id, SiteSecret.created_at)):
+    for site_id, secret in rows:
         secrets_by_site.setdefault(site_id, []).append(secret)
     if hint and not secrets_by_site and session.get(Site, hint) is None:
         raise errors.UnknownSite()
@@ -130,14 +141,13 @@ def _unstorable_path(value: Any, path: str = "") -> str | None:
 
 def _stored_answer(session: Session, site_id: str, msg_id: str, digest: str) -> Response | None:
     """Idempotency: the answer already given for this webhook-id, 409 for another body."""
-    existing = session.execute(
-        select(InboundMessage).where(InboundMessage.site_id == site_id, InboundMessage.webhook_id == msg_id)
-    ).scalar_one_or_none()
+    existing = session.connection().execute(_STORED_ANSWER, {"site": site_id, "webhook_id": msg_id}).one_or_none()
     if existing is None:
         return None
-    if existing.body_sha256 != digest:
+    body_sha256, status_code, response = existing
+    if body_sha256 != digest:
         raise errors.Conflict("webhook-id 已用于内容不同的请求")
-    return json_response(existing.response or {}, existing.status_code or 200, {"Idempotent-Replayed": "true"})
+    return json_response(response or {}, status_code or 200, {"Idempotent-Replayed": "true"})
 
 
 @bp.post("/reviews")
@@ -162,9 +172,14 @@ def create_review() -> Response:
             parsed = parse_request(body, site)
             status, answer = reviews.submit(session, app, site, parsed, body)
             session.connection().execute(
-                insert(InboundMessage.__table__).values(
-                    site_id=site_id, webhook_id=msg_id, body_sha256=digest, status_code=status, response=answer
-                )
+                _INSERT_INBOUND,
+                {
+                    "site_id": site_id,
+                    "webhook_id": msg_id,
+                    "body_sha256": digest,
+                    "status_code": status,
+                    "response": answer,
+                },
             )
             review_id, pending = answer["review_id"], status == 202
     except IntegrityError:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from checks.engine import Report
@@ -96,6 +96,26 @@ def _settle(review: Review, report: Report, site: Site) -> None:
         setattr(review, column, value)
 
 
+# The statements of the hot path, built once: constructing Core statements per request
+# (values coercion, cache keys) cost more than executing them.
+_DOCUMENT_BY_CMS_ID = select(Document.id).where(
+    Document.site_id == bindparam("site"), Document.cms_id == bindparam("cms_id")
+)
+_INSERT_DOCUMENT = insert(Document.__table__)
+_INSERT_REVISION = insert(Revision.__table__)
+_INSERT_REVIEW = insert(Review.__table__)
+_INSERT_FINDINGS = insert(FindingRecord.__table__)
+_SUPERSEDE = (
+    update(Review.__table__)
+    .where(
+        Review.document_id == bindparam("document"),
+        Review.id != bindparam("newer"),
+        Review.status.in_(OPEN_STATUSES),
+    )
+    .values(status="superseded", superseded_by=bindparam("newer"), updated_at=bindparam("now"))
+)
+
+
 def submit(
     session: Session, app: Flask, site: Site, request: ReviewRequest, raw_body: bytes
 ) -> tuple[int, dict[str, Any]]:
@@ -109,27 +129,26 @@ def submit(
     now = utcnow()
     connection = session.connection()
     document_id = connection.execute(
-        select(Document.id).where(Document.site_id == site.id, Document.cms_id == request.document.id)
+        _DOCUMENT_BY_CMS_ID, {"site": site.id, "cms_id": request.document.id}
     ).scalar_one_or_none()
     new_document = document_id is None
     if document_id is None:
         document_id = new_id("doc")
         connection.execute(
-            insert(Document.__table__).values(
-                id=document_id, site_id=site.id, cms_id=request.document.id, created_at=now
-            )
+            _INSERT_DOCUMENT, {"id": document_id, "site_id": site.id, "cms_id": request.document.id, "created_at": now}
         )
     revision_id = new_id("rev")
     connection.execute(
-        insert(Revision.__table__).values(
-            id=revision_id,
-            document_id=document_id,
-            revision=request.document.revision,
-            title=request.document.title,
-            request_body=raw_body,
-            body_sha256=hashlib.sha256(raw_body).hexdigest(),
-            created_at=now,
-        )
+        _INSERT_REVISION,
+        {
+            "id": revision_id,
+            "document_id": document_id,
+            "revision": request.document.revision,
+            "title": request.document.title,
+            "request_body": raw_body,
+            "body_sha256": hashlib.sha256(raw_body).hexdigest(),
+            "created_at": now,
+        },
     )
     review: dict[str, Any] = {
         "id": new_id("rv"),
@@ -151,22 +170,14 @@ def submit(
     }
     if not report.pending:
         review.update(_settled_state(report, site))
-    connection.execute(insert(Review.__table__).values(**review))
+    connection.execute(_INSERT_REVIEW, review)
     observe_review(session, review, report)
     # A new revision supersedes whatever review of this document is still open.
     if not new_document:
-        connection.execute(
-            update(Review.__table__)
-            .where(
-                Review.document_id == document_id,
-                Review.id != review["id"],
-                Review.status.in_(OPEN_STATUSES),
-            )
-            .values(status="superseded", superseded_by=review["id"], updated_at=now)
-        )
+        connection.execute(_SUPERSEDE, {"document": document_id, "newer": review["id"], "now": now})
     rows = _finding_rows(review["id"], report)
     if rows:
-        connection.execute(insert(FindingRecord.__table__), rows)
+        connection.execute(_INSERT_FINDINGS, rows)
     return (202 if report.pending else 200), answer(review, [row["data"] for row in rows])
 
 
