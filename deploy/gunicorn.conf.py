@@ -19,10 +19,11 @@ def _int(name: str, default: int) -> int:
 
 # SANSHEN_SERVE_* are the same variables `sanshen serve` reads (gateway/defaults.py).
 bind = os.environ.get("SANSHEN_SERVE_BIND", "127.0.0.1:8700")
-# Two processes per core is plenty: checks are CPU-bound and the GIL serialises threads;
-# threads only cover the time spent waiting for the database and Redis.
+# One process per core, one thread each: checks are CPU-bound and threads of one process
+# contend for the GIL (see SERVE_THREADS in gateway/defaults.py). Raise the threads when the
+# database is on another host and requests spend time waiting on it.
 workers = _int("SANSHEN_SERVE_WORKERS", 2)
-threads = _int("SANSHEN_SERVE_THREADS", 4)
+threads = _int("SANSHEN_SERVE_THREADS", 1)
 worker_class = "gthread"
 # Load the app (and the lexicon automaton, see when_ready) once in the master; workers
 # share its memory copy-on-write instead of each building it.

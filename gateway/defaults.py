@@ -49,9 +49,12 @@ REVIEW_JOB_TIMEOUT_SECONDS = 600
 # Name of the RQ queue.
 QUEUE_NAME = "sanshen"
 
-# gunicorn workers and threads for `sanshen serve`.
+# gunicorn workers and threads for `sanshen serve`. Checks are CPU-bound: a second thread
+# in a process only contends for the GIL and stretches every request in it (p99 at 100
+# requests/s on 2 cores: 27 ms with 1 thread, 58 ms with 2, 89 ms with 4; bench/load.py).
+# Threads pay off only when the database is across a network and requests wait on it.
 SERVE_WORKERS = 2
-SERVE_THREADS = 4
+SERVE_THREADS = 1
 SERVE_BIND = "127.0.0.1:8700"
 
 # Reviewer web UI: session cookies are Secure (sent over HTTPS only; browsers also send them
