@@ -49,6 +49,10 @@ REVIEW_JOB_TIMEOUT_SECONDS = 600
 # Name of the RQ queue.
 QUEUE_NAME = "sanshen"
 
+# SQLite only: seconds between write-ahead-log checkpoints run by a background thread of each
+# process, so that no request pays for one inside its commit (0 leaves it to SQLite alone).
+SQLITE_CHECKPOINT_SECONDS = 0.5
+
 # gunicorn workers and threads for `sanshen serve`. Checks are CPU-bound: a second thread
 # in a process only contends for the GIL and stretches every request in it (p99 at 100
 # requests/s on 2 cores: 27 ms with 1 thread, 58 ms with 2, 89 ms with 4; bench/load.py).
