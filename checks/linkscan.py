@@ -631,9 +631,18 @@ _ROOT = Style()
 _MEMO_SIZE = 20_000
 
 
+# Start tags that can put something in a scan result. Most drafts are paragraphs of prose
+# with none of them, and one regex search then replaces walking every tag.
+_RESULT_TAG = re.compile(
+    "<(?:" + "|".join(sorted({*URL_ATTRIBUTE, "base", "meta"})) + ")(?![A-Za-z0-9:_-])", re.IGNORECASE
+)
+
+
 def scan_links(source: str) -> ScanResult:
     """Every URL-bearing element of an HTML body, in document order, with visibility."""
-    return _Scanner(source or "").scan()
+    if not source or _RESULT_TAG.search(source) is None:
+        return ScanResult([], None, [])
+    return _Scanner(source).scan()
 
 
 _CACHE: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

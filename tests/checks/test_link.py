@@ -275,6 +275,36 @@ def test_when_deeply_nested_hidden_link_is_scanned_then_it_is_still_found() -> N
     assert ("link.hidden", "block") in rules(check(body))
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        '<p style="display:none">正文</p><div><span>没有链接</span></div>',
+        "<abbr>缩写</abbr><address>地址</address><aside>旁注</aside>",  # names that start like a, area
+        '<p>a<b href="x">粗体</b> <imgx src="x.png"></p>',
+        '<!-- <div>注释</div> --><p>1 < 2</p>',
+        "",
+    ],
+)
+def test_when_a_body_has_no_url_tags_then_the_quick_answer_equals_the_full_scan(body: str) -> None:
+    from checks.linkscan import _Scanner
+
+    assert scan_links(body) == _Scanner(body).scan()
+
+
+@pytest.mark.parametrize(
+    ("body", "tags"),
+    [
+        ('<P><A HREF="http://x.com/">大写</A></P>', ["a"]),
+        ('<img\nsrc="/a.png">', ["img"]),
+        ('<meta http-equiv="refresh" content="0;url=http://x.com/">', ["meta"]),
+        ('<a"x" href="/y">引号紧跟标签名</a>', ["a"]),
+    ],
+)
+def test_when_a_body_has_url_tags_in_any_spelling_then_they_are_scanned(body: str, tags: list[str]) -> None:
+    result = scan_links(body)
+    assert [link.tag for link in result.links + result.refresh] == tags
+
+
 def test_when_the_body_is_20_mb_then_the_scan_is_linear() -> None:
     unit = '<p style="color:#333">第一条 内容<a href="/xxgk/1.html">链接</a></p>'
     body = unit * (20_000_000 // len(unit))
