@@ -281,7 +281,7 @@ def test_when_deeply_nested_hidden_link_is_scanned_then_it_is_still_found() -> N
         '<p style="display:none">正文</p><div><span>没有链接</span></div>',
         "<abbr>缩写</abbr><address>地址</address><aside>旁注</aside>",  # names that start like a, area
         '<p>a<b href="x">粗体</b> <imgx src="x.png"></p>',
-        '<!-- <div>注释</div> --><p>1 < 2</p>',
+        "<!-- <div>注释</div> --><p>1 < 2</p>",
         "",
     ],
 )
