@@ -44,8 +44,13 @@ class WalCheckpointer:
     SQLite checkpoints on its own inside whichever commit takes the log past 1,000 pages,
     fsync included, and that request waits: at 100 reviews/s one commit in a hundred took
     over 10 ms and the slowest 440 ms. A passive checkpoint every half second, off the
-    request path, keeps the log short so the automatic one (still the backstop) rarely has
-    work to do. One thread per process serves the SQLite files of the apps alive in it.
+    request path, keeps the log short so the automatic one rarely has work to do.
+
+    The automatic checkpoint stays on: it is passive as well, delays only the commit that
+    runs it, and its completion lets the next writer rewind the log. Turning it off needs a
+    RESTART checkpoint to rewind instead, and that holds the write lock while it syncs:
+    every writer then stalled for 100-600 ms at once (measured with bench/load.py).
+    One thread per process serves the SQLite files of the apps alive in it.
     """
 
     def __init__(self) -> None:
