@@ -145,14 +145,14 @@ class DisclosureCheck(Check):
             return None
         attribute = parse_attribute(raw)
         if attribute is None:
-            shown = raw if isinstance(raw, str) else repr(raw)
+            shown, end = _as_shown(raw)
             yield self._meta(
                 "disclosure",
                 "disclosure.invalid",
                 Severity.BLOCK,
                 "公开属性不是主动公开、依申请公开、不予公开之一，按规定退文",
                 shown[:100],
-                end=len(raw) if isinstance(raw, str) else 0,
+                end=end,
                 suggestion=marked,
                 overridable=False,
                 details={"value_type": type(raw).__name__},
@@ -273,14 +273,14 @@ class DisclosureCheck(Check):
             return
         canonical = _VALIDITY_BY_SPELLING.get(fold(validity)) if isinstance(validity, str) else None
         if canonical is None:
-            shown = validity if isinstance(validity, str) else repr(validity)
+            shown, end = _as_shown(validity)
             yield self._meta(
                 "validity",
                 "disclosure.validity_invalid",
                 Severity.WARN,
                 "有效性应为有效、失效、废止或修改",
                 shown[:100],
-                end=len(validity) if isinstance(validity, str) else 0,
+                end=end,
             )
 
     def _interpretation(self, ctx: CheckContext, metadata: dict[str, Any]) -> Iterator[Finding]:
@@ -288,14 +288,14 @@ class DisclosureCheck(Check):
         url = metadata.get("interpretation_url")
         if url is not None and not (isinstance(url, str) and not url.strip()):
             if not isinstance(url, str) or not re.match(r"^(https?://\S+|/\S*)$", url.strip()):
-                shown = url if isinstance(url, str) else repr(url)
+                shown, end = _as_shown(url)
                 yield self._meta(
                     "interpretation_url",
                     "disclosure.interpretation_invalid",
                     Severity.WARN,
                     "政策解读链接不是有效网址",
                     shown[:200],
-                    end=len(url) if isinstance(url, str) else 0,
+                    end=end,
                 )
             return
         if not isinstance(doc_type, str) or _is_consultation(ctx):
@@ -322,8 +322,7 @@ class DisclosureCheck(Check):
         for key, label in labels.items():
             raw = metadata.get(key)
             value, problem = parse_date(raw)
-            shown = raw if isinstance(raw, str) else ("" if raw is None else repr(raw))
-            end = len(raw) if isinstance(raw, str) else 0
+            shown, end = _as_shown(raw)
             if problem == "format":
                 yield self._meta(
                     key,
@@ -389,3 +388,11 @@ class DisclosureCheck(Check):
 def _is_consultation(ctx: CheckContext) -> bool:
     channel = ctx.draft.channel
     return isinstance(channel, str) and bool(channel) and channel.strip() in ctx.policy.consultation_channels
+
+
+def _as_shown(value: Any) -> tuple[str, int]:
+    """A metadata value as a finding shows it, and the finding's end offset in it
+    (0 when the value is not text: there is nothing to highlight)."""
+    if isinstance(value, str):
+        return value, len(value)
+    return ("" if value is None else repr(value)), 0

@@ -76,6 +76,7 @@ class WalCheckpointer:
         while True:
             with self._lock:
                 files = {s.sqlite_file: s.checkpoint_seconds for s in self._states if s.sqlite_file}
+            due = {path: at for path, at in due.items() if path in files}  # forget apps that have gone
             now = time.monotonic()
             for path, interval in files.items():
                 if due.get(path, 0.0) <= now:

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from checks.engine import Report
 from checks.finding import Verdict
+from checks.policy import Policy
 from gateway.checking import engine_for, site_policy
 from gateway.models import Delivery, Document, FindingRecord, Review, Revision, Site, new_id, utcnow
 from gateway.observability.records import observe_review
@@ -75,14 +76,11 @@ def _finding_rows(review_id: str, report: Report) -> list[dict[str, Any]]:
 
 def _store_findings(review: Review, report: Report) -> None:
     review.findings.clear()
-    for row in _finding_rows(review.id, report):
-        del row["review_id"]
-        review.findings.append(FindingRecord(**row))
+    review.findings.extend(FindingRecord(**row) for row in _finding_rows(review.id, report))
 
 
-def _settled_state(report: Report, site: Site) -> dict[str, Any]:
+def _settled_state(report: Report, policy: Policy) -> dict[str, Any]:
     """Status, stage and verdict of a review whose checks have all run."""
-    policy = site_policy(site)
     state: dict[str, Any] = {"verdict": str(report.verdict), "pending_checks": []}
     if report.verdict is Verdict.PASS and not policy.review_all:
         state.update(status="passed", stage=None, stage_index=0)
@@ -92,7 +90,7 @@ def _settled_state(report: Report, site: Site) -> dict[str, Any]:
 
 
 def _settle(review: Review, report: Report, site: Site) -> None:
-    for column, value in _settled_state(report, site).items():
+    for column, value in _settled_state(report, site_policy(site)).items():
         setattr(review, column, value)
 
 
@@ -124,8 +122,8 @@ def submit(
     The hot path of the gateway: rows go in as single Core statements (no unit of work),
     the write transaction starts only after the checks ran and stays a few statements long.
     """
-    draft = request.to_draft()
-    report = engine_for(app, site.id).check(draft, site_policy(site))
+    policy = site_policy(site)
+    report = engine_for(app, site.id).check(request.to_draft(), policy)
     now = utcnow()
     connection = session.connection()
     document_id = connection.execute(
@@ -169,7 +167,7 @@ def submit(
         "updated_at": now,
     }
     if not report.pending:
-        review.update(_settled_state(report, site))
+        review.update(_settled_state(report, policy))
     connection.execute(_INSERT_REVIEW, review)
     observe_review(session, review, report)
     # A new revision supersedes whatever review of this document is still open.
