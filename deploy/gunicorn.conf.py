@@ -24,14 +24,18 @@ bind = os.environ.get("SANSHEN_SERVE_BIND", "127.0.0.1:8700")
 # database is on another host and requests spend time waiting on it.
 workers = _int("SANSHEN_SERVE_WORKERS", 2)
 threads = _int("SANSHEN_SERVE_THREADS", 1)
-worker_class = "gthread"
+# With one thread, the sync worker: it accepts a connection only when it is free, so waiting
+# requests stay in the shared listen queue for whichever process frees up first. A one-thread
+# gthread worker keeps accepting while busy and queues requests behind itself.
+worker_class = "sync" if threads == 1 else "gthread"
 # Load the app (and the lexicon automaton, see when_ready) once in the master; workers
 # share its memory copy-on-write instead of each building it.
 preload_app = True
 # A 20 MB draft with attachments is checked in well under this; anything longer is stuck.
 timeout = _int("SANSHEN_GUNICORN_TIMEOUT", 60)
 graceful_timeout = 30
-# Behind nginx or a load balancer that reuses connections (its keepalive_timeout is longer).
+# gthread only (the sync worker closes every connection): behind nginx or a load balancer
+# that reuses connections (its keepalive_timeout is longer).
 keepalive = 75
 # Recycle workers now and then (fragmentation); jitter so they do not restart together.
 max_requests = _int("SANSHEN_GUNICORN_MAX_REQUESTS", 20000)

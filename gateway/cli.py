@@ -230,8 +230,10 @@ def serve(dev: bool, bind: str | None, workers: int | None) -> None:
                 self.cfg.set(key, value)
             self.cfg.set("bind", bind)
             self.cfg.set("workers", workers or app.config["SERVE_WORKERS"])
-            self.cfg.set("threads", app.config["SERVE_THREADS"])
-            self.cfg.set("worker_class", "gthread")
+            threads = app.config["SERVE_THREADS"]
+            self.cfg.set("threads", threads)
+            # The sync worker takes a request only when free (see deploy/gunicorn.conf.py).
+            self.cfg.set("worker_class", "sync" if threads == 1 else "gthread")
             self.cfg.set("preload_app", True)
             self.cfg.set("timeout", 60)
             self.cfg.set("accesslog", None)

@@ -56,6 +56,8 @@ SQLITE_CHECKPOINT_SECONDS = 0.5
 # gunicorn workers and threads for `sanshen serve`. Checks are CPU-bound: a second thread
 # in a process only contends for the GIL and stretches every request in it (p99 at 100
 # requests/s on 2 cores: 27 ms with 1 thread, 58 ms with 2, 89 ms with 4; bench/load.py).
+# One thread means gunicorn's sync worker, which leaves waiting requests to whichever process
+# is free (p99 20-23 ms where a one-thread gthread worker gave 33-101 ms).
 # Threads pay off only when the database is across a network and requests wait on it.
 SERVE_WORKERS = 2
 SERVE_THREADS = 1

@@ -118,7 +118,7 @@ def test_when_the_gunicorn_config_is_imported_then_gunicorn_accepts_sane_values(
     for key, value in namespace.items():
         if key in config.settings:
             config.set(key, value)  # gunicorn's own validators
-    assert config.worker_class_str == "gthread"
+    assert config.worker_class_str == "sync"  # one thread per process (defaults.SERVE_THREADS)
     assert (config.workers, config.threads) == (defaults.SERVE_WORKERS, defaults.SERVE_THREADS)
     assert config.address == [("127.0.0.1", 8700)]
     assert config.preload_app is True
@@ -131,7 +131,9 @@ def test_when_the_gunicorn_config_is_imported_then_gunicorn_accepts_sane_values(
     for hook in ("on_starting", "when_ready", "child_exit"):
         assert callable(namespace[hook])
     monkeypatch.setenv("SANSHEN_SERVE_WORKERS", "5")
-    assert runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))["workers"] == 5
+    monkeypatch.setenv("SANSHEN_SERVE_THREADS", "4")
+    threaded = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    assert (threaded["workers"], threaded["threads"], threaded["worker_class"]) == (5, 4, "gthread")
 
 
 def test_when_gunicorn_runs_with_the_config_then_the_gateway_is_ready_and_logs_json(tmp_path: Path) -> None:
