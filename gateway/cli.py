@@ -267,10 +267,12 @@ def worker(burst: bool) -> None:
         while not stop.wait(app.config["SWEEP_INTERVAL_SECONDS"]):
             try:
                 jobs.sweep(app)
+                jobs.purge_idempotency_records(app)
             except Exception as exc:
                 click.echo(f"sweeper: {type(exc).__name__}", err=True)
 
     jobs.sweep(app)
+    jobs.purge_idempotency_records(app)
     if not burst:
         threading.Thread(target=sweeper, name="sanshen-sweeper", daemon=True).start()
     try:

@@ -13,7 +13,8 @@ MAX_CONTENT_LENGTH = 20 * 1024 * 1024
 # Standard Webhooks timestamp tolerance in seconds, both directions (the spec's 5 minutes).
 SIGNATURE_TOLERANCE_SECONDS = 300
 
-# Idempotency records older than this may be purged; a CMS retrying later gets a fresh review.
+# Idempotency records (webhook-id and the answer given) older than this are deleted by the
+# worker's sweeper; a CMS retrying later gets a fresh review.
 IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600
 
 # Folder of shipped lexicon TSV files; empty means the repository's lexicons/.

@@ -6,10 +6,10 @@ import logging
 from datetime import timedelta
 
 from flask import Flask
-from sqlalchemy import or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from gateway.db import db
-from gateway.models import CallbackEndpoint, Delivery, DeliveryAttempt, Review, Site, utcnow
+from gateway.models import CallbackEndpoint, Delivery, DeliveryAttempt, InboundMessage, Review, Site, utcnow
 from gateway.queue import job_queue
 from gateway.reviews import complete
 from webhooks import delivery as transport
@@ -190,3 +190,21 @@ def sweep(app: Flask) -> tuple[int, int]:
         for delivery_id in deliveries:
             enqueue_delivery(delivery_id)
     return len(reviews), len(deliveries)
+
+
+def purge_idempotency_records(app: Flask) -> int:
+    """Forget the stored answers of webhook-ids older than ``IDEMPOTENCY_TTL_SECONDS``.
+
+    Each holds a whole answer (annotated HTML included); a CMS retries within minutes or
+    hours, so after the TTL the same webhook-id is simply checked afresh. Reviews stay.
+    """
+    cutoff = utcnow() - timedelta(seconds=app.config["IDEMPOTENCY_TTL_SECONDS"])
+    with app.app_context(), db.session() as session:
+        purged = session.execute(
+            delete(InboundMessage)
+            .where(InboundMessage.created_at < cutoff)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+    if purged:
+        log.info("purged %s idempotency records", purged)
+    return purged

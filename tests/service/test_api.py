@@ -60,6 +60,36 @@ def test_when_same_webhook_id_and_body_repeat_then_stored_answer_is_replayed(cli
         assert session.query(Review).count() == 1
 
 
+def test_when_an_idempotency_record_outlives_its_ttl_then_the_sweeper_purges_only_it(client, site, signed, app) -> None:
+    from sqlalchemy import update
+
+    from gateway import jobs
+    from gateway.db import db
+    from gateway.models import InboundMessage, utcnow
+
+    _, secret = site
+    payload = review_body(body_html="<p>希望大家再接再励。</p>")
+    old = post(client, signed, secret, payload, msg_id="msg_old")
+    post(client, signed, secret, review_body(), msg_id="msg_recent")
+    ttl = app.config["IDEMPOTENCY_TTL_SECONDS"]
+    with app.app_context(), db.session() as session:
+        session.execute(
+            update(InboundMessage)
+            .where(InboundMessage.webhook_id == "msg_old")
+            .values(created_at=utcnow() - timedelta(seconds=ttl + 60))
+        )
+    assert jobs.purge_idempotency_records(app) == 1
+    assert jobs.purge_idempotency_records(app) == 0
+    with app.app_context(), db.session() as session:
+        assert session.query(InboundMessage.webhook_id).all() == [("msg_recent",)]
+        assert session.query(Review).count() == 2  # reviews are kept
+    recent = post(client, signed, secret, review_body(), msg_id="msg_recent")
+    assert recent.headers["Idempotent-Replayed"] == "true"
+    again = post(client, signed, secret, payload, msg_id="msg_old")  # a late retry: checked afresh
+    assert again.status_code == 200 and "Idempotent-Replayed" not in again.headers
+    assert again.json["review_id"] != old.json["review_id"]
+
+
 def test_when_webhook_id_is_reused_with_another_body_then_409(client, site, signed) -> None:
     _, secret = site
     post(client, signed, secret, review_body(), msg_id="msg_reused")
