@@ -114,9 +114,8 @@ NER_MAX_CHARS = 120
 
 # --- secret ----------------------------------------------------------------------------
 # Internal and draft marks count as document marks only in the first lines of a field or
-# on a short line of their own; in running prose (防止泄露工作秘密) they are just words.
+# on a line of their own; in running prose (防止泄露工作秘密) they are just words.
 MARK_HEAD_LINES = 5
-MARK_SHORT_LINE = 20
 # Shortest token after a key word that is taken as a secret (密码：Abc@12345 has 9).
 CREDENTIAL_MIN_LENGTH = 6
 # Shannon entropy (bits per character) above which a token after "token/key/secret" is a key.

@@ -10,9 +10,6 @@ REDIS_URL = ""
 # Largest request body accepted, in bytes (attachments arrive base64 inside the JSON).
 MAX_CONTENT_LENGTH = 20 * 1024 * 1024
 
-# Standard Webhooks timestamp tolerance in seconds, both directions (the spec's 5 minutes).
-SIGNATURE_TOLERANCE_SECONDS = 300
-
 # Idempotency records (webhook-id and the answer given) older than this are deleted by the
 # worker's sweeper; a CMS retrying later gets a fresh review.
 IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600
