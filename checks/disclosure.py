@@ -28,7 +28,6 @@ from checks.registry import register
 ACTIVE = "主动公开"
 ON_REQUEST = "依申请公开"
 WITHHELD = "不予公开"
-ATTRIBUTES = (ACTIVE, ON_REQUEST, WITHHELD)
 
 # CMS spellings seen in 信息公开目录 exports, folded (NFKC, no spaces, simplified, lower case).
 _SPELLINGS = {

@@ -43,11 +43,6 @@ def add_observer(observer: CheckObserver) -> None:
         _observers.append(observer)
 
 
-def remove_observer(observer: CheckObserver) -> None:
-    if observer in _observers:
-        _observers.remove(observer)
-
-
 def _notify(name: str, seconds: float, error: BaseException | None) -> None:
     for observer in tuple(_observers):
         try:

@@ -95,6 +95,3 @@ class Finding:
             category=data.get("category"),
             details=dict(data.get("details") or {}),
         )
-
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.field, self.start, self.end, self.rule)

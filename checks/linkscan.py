@@ -138,7 +138,6 @@ class Link:
     hidden_reasons: list[str] = field(default_factory=list)
     hidden_classes: list[str] = field(default_factory=list)
     visible_content: bool = False
-    has_image: bool = False
     zero_width: bool = False  # zero-width characters in the link text
     in_link: bool = False  # an image inside an anchor: the anchor is what is reported
     attrs: dict[str, str] = field(default_factory=dict)
@@ -541,7 +540,6 @@ class _Scanner:
             self.base_href = clean_url(attrs["href"])
         if lname in VOID_ELEMENTS:
             if lname == "img" and self.open_link is not None:
-                self.open_link.has_image = True
                 reason = style.image_reason()
                 if reason:
                     self.open_link.hidden_reasons.append(reason)

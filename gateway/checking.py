@@ -155,7 +155,6 @@ class LexiconWatch:
         self.shipped = shipped_lexicon(app)
         self._snapshot: _Snapshot | None = None
         self.notifications = 0  # pub/sub messages received
-        self.swaps = 0  # publications swapped in after the first load
         self.subscribed = False
         self._stopped = False
         self._init_process_state()
@@ -272,7 +271,6 @@ class LexiconWatch:
             snapshot = _Snapshot(newest, overlays, engines)
             self._snapshot = snapshot  # the swap: one assignment
             if current is not None:
-                self.swaps += 1
                 log.info("lexicon publication %s now served (was %s)", newest, current.publication_id)
             return snapshot
 

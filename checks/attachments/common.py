@@ -45,12 +45,6 @@ class FieldBuilder:
         self.length += len(kept)
         return start, self.length
 
-    def last_char(self) -> str:
-        for part in reversed(self.parts):
-            if part:
-                return part[-1]
-        return ""
-
     def replace_last(self, old: str, new: str) -> None:
         """Turn a trailing separator into another (paragraph end → cell end), same length."""
         for i in range(len(self.parts) - 1, -1, -1):

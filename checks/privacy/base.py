@@ -36,9 +36,6 @@ class Match:
     # Whether a person nearby makes this finding a privacy.person finding.
     personal: bool = True
 
-    def overlaps(self, other: Match) -> bool:
-        return self.start < other.end and other.start < self.end
-
 
 class Recognizer(ABC):
     """Finds one kind of identifier. Subclasses are registered in ``checks.privacy``."""

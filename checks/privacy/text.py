@@ -133,13 +133,6 @@ def _space_cut(folded: str, groups: list[tuple[int, int]], i: int, j: int) -> bo
     return before_ok and after_ok
 
 
-def line_bounds(text: str, start: int, end: int) -> tuple[int, int]:
-    """The line (between newlines) that holds ``start``..``end``."""
-    ls = text.rfind("\n", 0, start) + 1
-    le = text.find("\n", end)
-    return ls, (len(text) if le < 0 else le)
-
-
 class TableIndex:
     """Rows and cells of the tables in a field's plain text.
 
