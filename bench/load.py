@@ -255,8 +255,8 @@ def slow_clusters(results: Results, threshold_ms: float) -> str:
         return f"no request over {threshold_ms:g} ms"
     second, count = by_second.most_common(1)[0]
     return (
-        f"{sum(by_second.values())} requests over {threshold_ms:g} ms in {len(by_second)} distinct seconds "
-        f"(most: {count} in second {second})"
+        f"requests over {threshold_ms:g} ms: {sum(by_second.values())}, spread over {len(by_second)} "
+        f"distinct second(s), most ({count}) in second {second}"
     )
 
 
