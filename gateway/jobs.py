@@ -1,4 +1,5 @@
-"""RQ job functions (they take ids only) and the sweeper that re-enqueues lost work."""
+"""RQ job functions (they take ids only) and the sweeper's work: lost jobs enqueued again,
+expired idempotency records deleted."""
 
 from __future__ import annotations
 

@@ -4,8 +4,11 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
-from gateway.models import Review
+from gateway import jobs
+from gateway.db import db
+from gateway.models import InboundMessage, Review, utcnow
 from tests.conftest import dumps, review_body
 
 
@@ -54,19 +57,11 @@ def test_when_same_webhook_id_and_body_repeat_then_stored_answer_is_replayed(cli
     assert second.status_code == first.status_code == 200
     assert second.json == first.json
     assert second.headers["Idempotent-Replayed"] == "true"
-    from gateway.db import db
-
     with app.app_context(), db.session() as session:
         assert session.query(Review).count() == 1
 
 
 def test_when_an_idempotency_record_outlives_its_ttl_then_the_sweeper_purges_only_it(client, site, signed, app) -> None:
-    from sqlalchemy import update
-
-    from gateway import jobs
-    from gateway.db import db
-    from gateway.models import InboundMessage, utcnow
-
     _, secret = site
     payload = review_body(body_html="<p>希望大家再接再励。</p>")
     old = post(client, signed, secret, payload, msg_id="msg_old")
@@ -260,8 +255,6 @@ def test_when_check_now_is_called_then_nothing_is_stored(client, site, signed, a
     response = post(client, signed, secret, review_body(body_html="<p>再接再励</p>"), path="/v1/check")
     assert response.status_code == 200
     assert response.json["verdict"] == "annotate"
-    from gateway.db import db
-
     with app.app_context(), db.session() as session:
         assert session.query(Review).count() == 0
 
