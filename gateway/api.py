@@ -170,7 +170,7 @@ def create_review() -> Response:
             if replay is not None:
                 return replay
             parsed = parse_request(body, site)
-            status, answer = reviews.submit(session, app, site, parsed, body)
+            status, answer = reviews.submit(session, app, site, parsed, body, digest)
             session.connection().execute(
                 _INSERT_INBOUND,
                 {

@@ -263,16 +263,18 @@ def worker(burst: bool) -> None:
     engine_for(app)  # load once in the parent; work horses inherit it
     stop = threading.Event()
 
+    def sweep_round() -> None:
+        jobs.sweep(app)
+        jobs.purge_idempotency_records(app)
+
     def sweeper() -> None:
         while not stop.wait(app.config["SWEEP_INTERVAL_SECONDS"]):
             try:
-                jobs.sweep(app)
-                jobs.purge_idempotency_records(app)
+                sweep_round()
             except Exception as exc:
                 click.echo(f"sweeper: {type(exc).__name__}", err=True)
 
-    jobs.sweep(app)
-    jobs.purge_idempotency_records(app)
+    sweep_round()
     if not burst:
         threading.Thread(target=sweeper, name="sanshen-sweeper", daemon=True).start()
     try:

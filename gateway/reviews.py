@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -115,9 +114,12 @@ _SUPERSEDE = (
 
 
 def submit(
-    session: Session, app: Flask, site: Site, request: ReviewRequest, raw_body: bytes
+    session: Session, app: Flask, site: Site, request: ReviewRequest, raw_body: bytes, body_sha256: str
 ) -> tuple[int, dict[str, Any]]:
     """Check a draft synchronously and record it; returns (HTTP status, API answer).
+
+    ``body_sha256`` is the hex digest of ``raw_body``, which the caller already has for
+    idempotency.
 
     The hot path of the gateway: rows go in as single Core statements (no unit of work),
     the write transaction starts only after the checks ran and stays a few statements long.
@@ -144,7 +146,7 @@ def submit(
             "revision": request.document.revision,
             "title": request.document.title,
             "request_body": raw_body,
-            "body_sha256": hashlib.sha256(raw_body).hexdigest(),
+            "body_sha256": body_sha256,
             "created_at": now,
         },
     )
